@@ -1,0 +1,164 @@
+package dev.faultline.wordgame.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The server's settings, parsed once from flags and environment variables. */
+public record ServerConfig(
+        String host,
+        int port,
+        Optional<Path> wordsFile,
+        int maxGames,
+        Duration gameTtl,
+        int maxBodyBytes,
+        int maxHeaderBytes,
+        Duration idleTimeout,
+        Optional<String> adminToken,
+        Optional<String> otlpEndpoint,
+        String serviceName,
+        Tls tls,
+        boolean accessLog,
+        int eventLoops,
+        Duration shutdownTimeout) {
+
+    public static final String DESCRIPTION = """
+            Faultline word-game server: a hangman-style JSON API (POST /new, POST /guess) with health, readiness,
+            Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, loopback only
+            unless --admin-token is set).""";
+
+    /** TLS settings: off, PEM certificate + key, or a PKCS#12 keystore. */
+    public record Tls(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> keystore,
+                      Optional<String> keystorePassword, List<String> protocols) {
+        public boolean enabled() {
+            return certFile.isPresent() || keystore.isPresent();
+        }
+
+        @Override
+        public String toString() {
+            if (!enabled()) {
+                return "off";
+            }
+            return (keystore.isPresent() ? "pkcs12 " + keystore.get() : "pem " + certFile.get()) + " " + protocols;
+        }
+    }
+
+    public static Flags flags() {
+        return new Flags("java -jar wordgame-server.jar", "WORDGAME_")
+                .value("host", "0.0.0.0", "address to listen on")
+                .value("port", "1337", "port to listen on (0 picks a free port)")
+                .value("words", null, "word list file (one word of letters A-Z per line) replacing the bundled one")
+                .value("max-games", "100000", "live games the store holds at most; /new answers 503 when full")
+                .value("game-ttl", "10m", "a game without a guess for this long is evicted")
+                .value("max-body-bytes", "8192", "largest request body accepted; larger answers 413")
+                .value("max-header-bytes", "8192", "largest request header block accepted; larger answers 431")
+                .value("idle-timeout", "60s", "close a connection idle for this long")
+                .secret("admin-token", "token that lets non-loopback clients call /admin/* (Authorization: Bearer <token>)")
+                .value("otlp-endpoint", null, "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318 (none: no export)")
+                .value("service-name", "wordgame-server", "service.name of traces and logs")
+                .value("tls-cert", null, "PEM certificate chain; enables TLS together with --tls-key")
+                .value("tls-key", null, "PEM private key (RSA or ECDSA, PKCS#1, PKCS#8 or SEC1)")
+                .value("tls-keystore", null, "PKCS#12 keystore with the key and certificate; enables TLS")
+                .secret("tls-keystore-password", "password of the PKCS#12 keystore")
+                .value("tls-protocols", "TLSv1.3,TLSv1.2", "TLS versions to enable, comma-separated")
+                .bool("access-log", true, "log one JSON line per request")
+                .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
+                .value("shutdown-timeout", "10s", "how long a graceful shutdown waits for in-flight requests")
+                .bool("help", false, "print this help and exit");
+    }
+
+    /** Parses and validates; throws {@link ConfigException} naming the option and value. */
+    public static ServerConfig parse(Flags.Values v) {
+        Optional<Path> words = optional(v, "words").map(Path::of);
+        words.ifPresent(p -> requireReadable(v, "words", p));
+        Optional<Path> cert = optional(v, "tls-cert").map(Path::of);
+        Optional<Path> key = optional(v, "tls-key").map(Path::of);
+        Optional<Path> keystore = optional(v, "tls-keystore").map(Path::of);
+        if (cert.isPresent() != key.isPresent()) {
+            throw cert.isPresent()
+                    ? v.bad("tls-cert", v.string("tls-cert"), "needs --tls-key too")
+                    : v.bad("tls-key", v.string("tls-key"), "needs --tls-cert too");
+        }
+        if (cert.isPresent() && keystore.isPresent()) {
+            throw v.bad("tls-keystore", v.string("tls-keystore"), "cannot be combined with --tls-cert/--tls-key");
+        }
+        cert.ifPresent(p -> requireReadable(v, "tls-cert", p));
+        key.ifPresent(p -> requireReadable(v, "tls-key", p));
+        keystore.ifPresent(p -> requireReadable(v, "tls-keystore", p));
+        List<String> protocols = Arrays.stream(v.string("tls-protocols").split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        for (String p : protocols) {
+            if (!List.of("TLSv1.2", "TLSv1.3").contains(p)) {
+                throw v.bad("tls-protocols", v.string("tls-protocols"), "names " + p + "; use TLSv1.2 and/or TLSv1.3");
+            }
+        }
+        if (protocols.isEmpty()) {
+            throw v.bad("tls-protocols", v.string("tls-protocols"), "names no protocol");
+        }
+        Optional<String> otlp = optional(v, "otlp-endpoint");
+        otlp.ifPresent(e -> {
+            if (!e.startsWith("http://") && !e.startsWith("https://")) {
+                throw v.bad("otlp-endpoint", e, "is not an http:// or https:// URL");
+            }
+        });
+        String host = v.string("host").strip();
+        if (host.isEmpty()) {
+            throw v.bad("host", host, "is empty");
+        }
+        return new ServerConfig(
+                host,
+                v.integer("port", 0, 65535),
+                words,
+                v.integer("max-games", 1, 10_000_000),
+                v.duration("game-ttl", Duration.ofSeconds(1), Duration.ofDays(1)),
+                v.integer("max-body-bytes", 64, 1 << 20),
+                v.integer("max-header-bytes", 1024, 1 << 16),
+                v.duration("idle-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                optional(v, "admin-token"),
+                otlp,
+                v.string("service-name"),
+                new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols),
+                v.bool("access-log"),
+                v.integer("event-loops", 0, 1024),
+                v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+    }
+
+    /** Defaults, as if started with no flags and no environment. */
+    public static ServerConfig defaults() {
+        return parse(flags().parse(new String[0], Map.of()));
+    }
+
+    private static Optional<String> optional(Flags.Values v, String name) {
+        String s = v.string(name);
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+    }
+
+    private static void requireReadable(Flags.Values v, String name, Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw v.bad(name, p.toString(), "is not a file");
+        }
+        if (!Files.isReadable(p)) {
+            throw v.bad(name, p.toString(), "cannot be read");
+        }
+    }
+
+    /** A copy with another port (tests and the harness bind port 0). */
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, wordsFile, maxGames, gameTtl, maxBodyBytes, maxHeaderBytes,
+                idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout);
+    }
+
+    /** For the startup log line: secrets are masked. */
+    @Override
+    public String toString() {
+        return "host=" + host + " port=" + port + " words=" + wordsFile.map(Path::toString).orElse("bundled")
+                + " maxGames=" + maxGames + " gameTtl=" + Durations.format(gameTtl)
+                + " maxBodyBytes=" + maxBodyBytes + " idleTimeout=" + Durations.format(idleTimeout)
+                + " adminToken=" + (adminToken.isPresent() ? "set" : "none")
+                + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog;
+    }
+}

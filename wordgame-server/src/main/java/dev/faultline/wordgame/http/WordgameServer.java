@@ -1,0 +1,196 @@
+package dev.faultline.wordgame.http;
+
+import dev.faultline.wordgame.config.ServerConfig;
+import dev.faultline.wordgame.game.GameStore;
+import dev.faultline.wordgame.game.WordList;
+import dev.faultline.wordgame.telemetry.Metrics;
+import dev.faultline.wordgame.telemetry.Tracing;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PfxOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The word-game server: owns its Vert.x instance, store, telemetry and listeners. {@link #start()} returns once it
+ * accepts connections; {@link #close()} drains in-flight requests for at most the shutdown timeout.
+ */
+public final class WordgameServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WordgameServer.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ServerConfig config;
+    private final Vertx vertx;
+    private final Metrics metrics;
+    private final Tracing tracing;
+    private final GameStore store;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final int instances;
+    private int port;
+    private long sweepTimer = -1;
+
+    public WordgameServer(ServerConfig config, WordList words, LongSupplier nanoClock) {
+        this.config = config;
+        this.instances = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+        this.metrics = new Metrics();
+        this.tracing = new Tracing(config.serviceName(), config.otlpEndpoint());
+        this.store = new GameStore(words, config.maxGames(), config.gameTtl(), nanoClock, metrics);
+        metrics.bindStore(store);
+        this.vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(instances)
+                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
+                        .setClassPathResolvingEnabled(false)));
+    }
+
+    /** Binds and starts serving; returns the bound port. Throws {@link StartException} when it cannot listen. */
+    public int start() {
+        RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
+        HttpServerOptions options = serverOptions();
+        try {
+            HttpServer first = vertx.createHttpServer(options).requestHandler(handler);
+            await(first.listen(config.port(), config.host()));
+            servers.add(first);
+            port = first.actualPort();
+            for (int i = 1; i < instances; i++) {
+                HttpServer more = vertx.createHttpServer(options).requestHandler(handler);
+                await(more.listen(port, config.host()));
+                servers.add(more);
+            }
+        } catch (StartException e) {
+            closeQuietly();
+            throw e;
+        }
+        long sweepMs = Math.max(100, Math.min(config.gameTtl().toMillis() / 10, 10_000));
+        sweepTimer = vertx.setPeriodic(sweepMs, id -> vertx.executeBlocking(store::evictExpired, false));
+        ready.set(true);
+        LOG.atInfo().addKeyValue("port", port).addKeyValue("host", config.host())
+                .addKeyValue("tls", config.tls().enabled()).addKeyValue("event_loops", instances)
+                .log("wordgame-server listening");
+        return port;
+    }
+
+    private HttpServerOptions serverOptions() {
+        HttpServerOptions options = new HttpServerOptions()
+                .setTcpNoDelay(true)
+                .setIdleTimeout((int) config.idleTimeout().toSeconds())
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxHeaderSize(config.maxHeaderBytes())
+                .setMaxInitialLineLength(4096)
+                .setCompressionSupported(false);
+        ServerConfig.Tls tls = config.tls();
+        if (tls.enabled()) {
+            options.setSsl(true);
+            if (tls.keystore().isPresent()) {
+                options.setKeyCertOptions(new PfxOptions().setPath(tls.keystore().get().toString())
+                        .setPassword(tls.keystorePassword().orElse("")));
+            } else {
+                options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile().get().toString())
+                        .setKeyPath(tls.keyFile().get().toString()));
+            }
+            options.setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()));
+        }
+        return options;
+    }
+
+    private <T> T await(Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture()
+                    .get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new StartException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + describe(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new StartException("cannot listen on " + config.host() + ":" + config.port()
+                    + ": no answer within " + START_TIMEOUT.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException("interrupted while starting", e);
+        }
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && sb.indexOf(c.getMessage()) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(c.getMessage());
+            }
+        }
+        return sb.length() == 0 ? t.getClass().getSimpleName() : sb.toString();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public GameStore store() {
+        return store;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Stops taking new requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. */
+    @Override
+    public void close() {
+        if (!ready.getAndSet(false) && servers.isEmpty()) {
+            closeQuietly();
+            return;
+        }
+        LOG.info("wordgame-server shutting down");
+        long timeoutMs = config.shutdownTimeout().toMillis();
+        List<Future<Void>> shutdowns = new ArrayList<>();
+        for (HttpServer s : servers) {
+            shutdowns.add(s.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
+        }
+        try {
+            Future.join(shutdowns).toCompletionStage().toCompletableFuture()
+                    .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("graceful shutdown did not finish cleanly: {}", describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly();
+        LOG.info("wordgame-server stopped");
+    }
+
+    private void closeQuietly() {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Vert.x did not close cleanly: {}", describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tracing.close();
+        metrics.close();
+    }
+
+    /** The server could not start; the message is meant for the user as it is. */
+    public static final class StartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.faultline.wordgame.telemetry;
+
+import dev.faultline.wordgame.game.Game;
+import dev.faultline.wordgame.game.GameEvents;
+import dev.faultline.wordgame.game.GameStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every meter of the word-game server, names and tags in one place. Implements {@link GameEvents} so the store
+ * reports into it without knowing Micrometer.
+ */
+public final class Metrics implements GameEvents, AutoCloseable {
+    public static final String HTTP_REQUESTS = "http.server.requests";
+    public static final String HTTP_ACTIVE = "http.server.active.requests";
+    public static final String GAMES_STARTED = "wordgame.games.started";
+    public static final String GUESSES = "wordgame.guesses";
+    public static final String GAMES_FINISHED = "wordgame.games.finished";
+    public static final String GAMES_LIVE = "wordgame.games.live";
+    public static final String GAMES_CAPACITY = "wordgame.games.capacity";
+    public static final String GAMES_EVICTED = "wordgame.games.evicted";
+    public static final String STORE_REJECTED = "wordgame.store.rejected";
+    public static final String FAULTS_INJECTED = "wordgame.faults.injected";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final Counter started;
+    private final Counter hits;
+    private final Counter misses;
+    private final Counter invalid;
+    private final Counter won;
+    private final Counter lost;
+    private final Counter evicted;
+    private final Counter rejected;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> faults = new ConcurrentHashMap<>();
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        started = Counter.builder(GAMES_STARTED).description("Games started").register(registry);
+        hits = guessCounter("hit");
+        misses = guessCounter("miss");
+        invalid = guessCounter("invalid");
+        won = finishedCounter("won");
+        lost = finishedCounter("lost");
+        evicted = Counter.builder(GAMES_EVICTED).description("Games evicted after the idle TTL")
+                .tag("reason", "idle").register(registry);
+        rejected = Counter.builder(STORE_REJECTED).description("New games refused because the store was full")
+                .register(registry);
+        Gauge.builder(HTTP_ACTIVE, active, AtomicInteger::get).description("Requests in flight").register(registry);
+    }
+
+    /** Registers the store's gauges (live games and capacity). */
+    public void bindStore(GameStore store) {
+        Gauge.builder(GAMES_LIVE, store, GameStore::size).description("Games in the store").register(registry);
+        Gauge.builder(GAMES_CAPACITY, store, GameStore::capacity).description("Most games the store holds")
+                .register(registry);
+    }
+
+    private Counter guessCounter(String result) {
+        return Counter.builder(GUESSES).description("Guesses by result").tag("result", result).register(registry);
+    }
+
+    private Counter finishedCounter(String outcome) {
+        return Counter.builder(GAMES_FINISHED).description("Games finished by outcome").tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** Records one finished HTTP exchange; {@code route} is a known route template or "unmatched". */
+    public void request(String method, String route, int status, long durationNanos) {
+        String key = method + ' ' + route + ' ' + status;
+        timers.computeIfAbsent(key, k -> Timer.builder(HTTP_REQUESTS)
+                        .description("HTTP requests served, by method, route and status")
+                        .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry))
+                .record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void requestStarted() {
+        active.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        active.decrementAndGet();
+    }
+
+    public void invalidGuess() {
+        invalid.increment();
+    }
+
+    public void faultInjected(String type, String path) {
+        faults.computeIfAbsent(type + ' ' + path, k -> Counter.builder(FAULTS_INJECTED)
+                .description("HTTP faults injected by type and path").tag("type", type).tag("path", path)
+                .register(registry)).increment();
+    }
+
+    @Override
+    public void started() {
+        started.increment();
+    }
+
+    @Override
+    public void guessed(boolean hit) {
+        (hit ? hits : misses).increment();
+    }
+
+    @Override
+    public void finished(Game.Outcome outcome) {
+        (outcome == Game.Outcome.WON ? won : lost).increment();
+    }
+
+    @Override
+    public void evicted() {
+        evicted.increment();
+    }
+
+    @Override
+    public void rejectedFull() {
+        rejected.increment();
+    }
+
+    /** The exposition for a scraper: OpenMetrics when its Accept header asks for it, else Prometheus text 0.0.4. */
+    public Scrape scrape(String accept) {
+        boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+        String contentType = openMetrics
+                ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                : "text/plain; version=0.0.4; charset=utf-8";
+        return new Scrape(contentType, registry.scrape(contentType));
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+
+    public record Scrape(String contentType, String body) {
+    }
+}

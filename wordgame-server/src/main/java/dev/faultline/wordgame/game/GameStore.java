@@ -73,7 +73,8 @@ public final class GameStore {
         live.decrementAndGet();
         long now = nanoClock.getAsLong();
         long last = lastFullSweep.get();
-        if (now - last >= FULL_SWEEP_INTERVAL_NANOS && lastFullSweep.compareAndSet(last, now)) {
+        if ((last == Long.MIN_VALUE || now - last >= FULL_SWEEP_INTERVAL_NANOS)
+                && lastFullSweep.compareAndSet(last, now)) {
             evictExpired();
             if (live.incrementAndGet() <= capacity) {
                 return true;

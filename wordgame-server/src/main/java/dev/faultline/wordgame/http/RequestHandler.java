@@ -88,6 +88,8 @@ final class RequestHandler implements Handler<HttpServerRequest> {
         Exchange ex = new Exchange(req, route, span, requestId(req.getHeader("X-Request-Id")), start);
         HttpServerResponse response = req.response();
         response.putHeader("X-Request-Id", ex.requestId);
+        response.putHeader("traceresponse", "00-" + span.getSpanContext().getTraceId() + "-"
+                + span.getSpanContext().getSpanId() + "-" + span.getSpanContext().getTraceFlags().asHex());
         metrics.requestStarted();
         response.endHandler(v -> finish(ex, method, routeName));
         response.closeHandler(v -> finish(ex, method, routeName));

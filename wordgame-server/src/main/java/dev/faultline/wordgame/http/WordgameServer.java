@@ -5,18 +5,19 @@ import dev.faultline.wordgame.game.GameStore;
 import dev.faultline.wordgame.game.WordList;
 import dev.faultline.wordgame.telemetry.Metrics;
 import dev.faultline.wordgame.telemetry.Tracing;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PfxOptions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.LinkedHashSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +40,7 @@ public final class WordgameServer implements AutoCloseable {
     private final Tracing tracing;
     private final GameStore store;
     private final AtomicBoolean ready = new AtomicBoolean();
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final List<ServerVerticle> verticles = new CopyOnWriteArrayList<>();
     private final int instances;
     private int port;
     private long sweepTimer = -1;
@@ -62,15 +63,14 @@ public final class WordgameServer implements AutoCloseable {
         RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
         HttpServerOptions options = serverOptions();
         try {
-            HttpServer first = vertx.createHttpServer(options).requestHandler(handler);
-            await(first.listen(config.port(), config.host()));
-            servers.add(first);
-            port = first.actualPort();
-            for (int i = 1; i < instances; i++) {
-                HttpServer more = vertx.createHttpServer(options).requestHandler(handler);
-                await(more.listen(port, config.host()));
-                servers.add(more);
-            }
+            // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
+            // one server per event loop.
+            await(vertx.deployVerticle(() -> {
+                ServerVerticle v = new ServerVerticle(options, handler, config.port(), config.host());
+                verticles.add(v);
+                return v;
+            }, new DeploymentOptions().setInstances(instances)));
+            port = verticles.get(0).actualPort();
         } catch (StartException e) {
             closeQuietly();
             throw e;
@@ -148,15 +148,15 @@ public final class WordgameServer implements AutoCloseable {
     /** Stops taking new requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. */
     @Override
     public void close() {
-        if (!ready.getAndSet(false) && servers.isEmpty()) {
+        if (!ready.getAndSet(false)) {
             closeQuietly();
             return;
         }
         LOG.info("wordgame-server shutting down");
         long timeoutMs = config.shutdownTimeout().toMillis();
         List<Future<Void>> shutdowns = new ArrayList<>();
-        for (HttpServer s : servers) {
-            shutdowns.add(s.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
+        for (ServerVerticle v : verticles) {
+            shutdowns.add(v.shutdown(timeoutMs));
         }
         try {
             Future.join(shutdowns).toCompletionStage().toCompletableFuture()

@@ -4,6 +4,9 @@ import dev.faultline.wordgame.game.Game;
 import dev.faultline.wordgame.game.GameEvents;
 import dev.faultline.wordgame.game.GameStore;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -15,6 +18,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +57,17 @@ public final class Metrics implements GameEvents, AutoCloseable {
     private final Map<String, Counter> faults = new ConcurrentHashMap<>();
 
     public Metrics() {
+        // Two of Micrometer's process meters break Prometheus naming rules (promtool check metrics): the CPU time is
+        // re-exposed as the conventional process_cpu_seconds_total, and the CPU count gets a name without "_count".
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus.available") : id;
+            }
+        });
+        FunctionCounter.builder("process.cpu", ManagementFactory.getOperatingSystemMXBean(), Metrics::cpuSeconds)
+                .baseUnit("seconds").description("CPU time used by this process").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -70,6 +86,13 @@ public final class Metrics implements GameEvents, AutoCloseable {
         rejected = Counter.builder(STORE_REJECTED).description("New games refused because the store was full")
                 .register(registry);
         Gauge.builder(HTTP_ACTIVE, active, AtomicInteger::get).description("Requests in flight").register(registry);
+    }
+
+    private static double cpuSeconds(OperatingSystemMXBean os) {
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     /** Registers the store's gauges (live games and capacity). */

@@ -46,9 +46,9 @@ final class Connection {
         return direction == ToxicSpec.Direction.UPSTREAM ? up : down;
     }
 
-    /** Runs a change to the links on this connection's event loop. */
-    void execute(Runnable r) {
-        client.eventLoop().execute(() -> {
+    /** Runs a change to the links on this connection's event loop; the future completes when it ran. */
+    io.netty.util.concurrent.Future<?> execute(Runnable r) {
+        return client.eventLoop().submit(() -> {
             if (!closed) {
                 r.run();
             }

@@ -141,39 +141,63 @@ public final class Proxy {
         upstream = newUpstream;
     }
 
-    synchronized ToxicSpec addToxic(ToxicSpec spec) throws ApiException {
-        if (toxic(spec.name()).isPresent()) {
-            throw ApiException.toxicExists();
+    /*
+     * Toxic changes: the list changes under the proxy's lock, then every live connection applies the change on its
+     * event loop, and the call returns only when all have (as the real server answers only after its links changed),
+     * waiting outside the lock so an event loop that needs the lock cannot stall it.
+     */
+
+    ToxicSpec addToxic(ToxicSpec spec) throws ApiException {
+        List<Connection> live;
+        synchronized (this) {
+            if (toxic(spec.name()).isPresent()) {
+                throw ApiException.toxicExists();
+            }
+            toxics.add(spec);
+            live = new ArrayList<>(connections);
         }
-        toxics.add(spec);
-        for (Connection c : connections) {
-            c.execute(() -> c.link(spec.direction()).add(spec));
-        }
+        applyToAll(live, c -> c.link(spec.direction()).add(spec));
         return spec;
     }
 
-    synchronized void updateToxic(ToxicSpec spec) {
-        toxics.replaceAll(t -> t.name().equals(spec.name()) ? spec : t);
-        for (Connection c : connections) {
-            c.execute(() -> c.link(spec.direction()).update(spec));
+    void updateToxic(ToxicSpec spec) {
+        List<Connection> live;
+        synchronized (this) {
+            toxics.replaceAll(t -> t.name().equals(spec.name()) ? spec : t);
+            live = new ArrayList<>(connections);
         }
+        applyToAll(live, c -> c.link(spec.direction()).update(spec));
     }
 
-    synchronized void removeToxic(String toxicName) throws ApiException {
-        ToxicSpec spec = toxic(toxicName).orElseThrow(ApiException::toxicNotFound);
-        toxics.remove(spec);
-        for (Connection c : connections) {
-            c.execute(() -> c.link(spec.direction()).remove(toxicName));
+    void removeToxic(String toxicName) throws ApiException {
+        ToxicSpec spec;
+        List<Connection> live;
+        synchronized (this) {
+            spec = toxic(toxicName).orElseThrow(ApiException::toxicNotFound);
+            toxics.remove(spec);
+            live = new ArrayList<>(connections);
         }
+        applyToAll(live, c -> c.link(spec.direction()).remove(toxicName));
     }
 
-    synchronized void removeAllToxics() {
-        for (ToxicSpec spec : new ArrayList<>(toxics)) {
+    void removeAllToxics() {
+        for (ToxicSpec spec : toxics()) {
             try {
                 removeToxic(spec.name());
             } catch (ApiException e) {
-                throw new IllegalStateException(e);
+                // removed concurrently: nothing left to do
             }
+        }
+    }
+
+    private static void applyToAll(List<Connection> live, java.util.function.Consumer<Connection> change) {
+        List<io.netty.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (Connection c : live) {
+            done.add(c.execute(() -> change.accept(c)));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (io.netty.util.concurrent.Future<?> f : done) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }
 

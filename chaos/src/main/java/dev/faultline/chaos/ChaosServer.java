@@ -3,13 +3,12 @@ package dev.faultline.chaos;
 import dev.faultline.chaos.api.ApiServer;
 import dev.faultline.chaos.proxy.ProxyMetrics;
 import dev.faultline.chaos.proxy.ProxyRegistry;
+import dev.faultline.chaos.proxy.Transport;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -33,9 +32,9 @@ public final class ChaosServer implements AutoCloseable {
         this.host = host;
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
-        this.group = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                new DefaultThreadFactory("chaos-proxy", true));
-        this.registry = new ProxyRegistry(group, new ProxyMetrics(metrics));
+        Transport transport = Transport.best();
+        this.group = transport.group(Runtime.getRuntime().availableProcessors());
+        this.registry = new ProxyRegistry(group, transport, new ProxyMetrics(metrics));
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));

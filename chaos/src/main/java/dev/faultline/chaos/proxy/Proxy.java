@@ -10,8 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +27,7 @@ public final class Proxy {
 
     private final String name;
     private final EventLoopGroup group;
+    private final Transport transport;
     private final ProxyMetrics metrics;
     private final List<ToxicSpec> toxics = new ArrayList<>();
     private final Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -38,7 +37,9 @@ public final class Proxy {
     private Channel server;
     private ProxyMetrics.Bytes bytes;
 
-    Proxy(String name, String listen, String upstream, EventLoopGroup group, ProxyMetrics metrics) {
+    Proxy(String name, String listen, String upstream, EventLoopGroup group, Transport transport,
+          ProxyMetrics metrics) {
+        this.transport = transport;
         this.name = name;
         this.listen = listen;
         this.upstream = upstream;
@@ -88,7 +89,7 @@ public final class Proxy {
             return;
         }
         InetSocketAddress address = listen.isEmpty() ? new InetSocketAddress(0) : Addresses.parseListen(listen);
-        ChannelFuture bind = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ChannelFuture bind = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -208,7 +209,7 @@ public final class Proxy {
     /** A client connected: dial the upstream on the same event loop, then start relaying. */
     private void accepted(SocketChannel client) {
         InetSocketAddress target = Addresses.upstream(upstream());
-        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+        new Bootstrap().group(client.eventLoop()).channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)

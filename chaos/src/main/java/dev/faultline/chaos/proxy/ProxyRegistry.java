@@ -10,10 +10,12 @@ import java.util.TreeMap;
 public final class ProxyRegistry {
     private final TreeMap<String, Proxy> proxies = new TreeMap<>();
     private final EventLoopGroup group;
+    private final Transport transport;
     private final ProxyMetrics metrics;
 
-    public ProxyRegistry(EventLoopGroup group, ProxyMetrics metrics) {
+    public ProxyRegistry(EventLoopGroup group, Transport transport, ProxyMetrics metrics) {
         this.group = group;
+        this.transport = transport;
         this.metrics = metrics;
     }
 
@@ -58,7 +60,7 @@ public final class ProxyRegistry {
         if (proxies.containsKey(in.name())) {
             throw ApiException.proxyExists();
         }
-        Proxy p = new Proxy(in.name(), in.listen(), in.upstream(), group, metrics);
+        Proxy p = new Proxy(in.name(), in.listen(), in.upstream(), group, transport, metrics);
         if (in.enabled()) {
             p.start();
         }
@@ -79,7 +81,7 @@ public final class ProxyRegistry {
                     }
                     existing.stop();
                 }
-                Proxy p = new Proxy(in.name(), in.listen(), in.upstream(), group, metrics);
+                Proxy p = new Proxy(in.name(), in.listen(), in.upstream(), group, transport, metrics);
                 if (in.enabled()) {
                     p.start();
                 }

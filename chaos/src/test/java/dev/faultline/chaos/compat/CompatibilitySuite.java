@@ -477,6 +477,42 @@ abstract class CompatibilitySuite {
     }
 
     @Test
+    void updatingAToxicReachesOpenConnections() throws Exception {
+        try (Sockets.Upstream echo = Sockets.echo()) {
+            Proxy p = client().createProxy("upd-live", "127.0.0.1:0", echo.address());
+            p.toxics().latency("lat", ToxicDirection.DOWNSTREAM, 50);
+            try (Socket s = Sockets.connect(p.getListen())) {
+                assertThat(Sockets.roundTripMs(s, 10)).isBetween(45.0, 250.0);
+                call("POST", "/proxies/upd-live/toxics/lat", "{\"attributes\":{\"latency\":400}}");
+                assertThat(Sockets.roundTripMs(s, 10)).isGreaterThanOrEqualTo(390.0);
+            }
+        }
+    }
+
+    /** Toxicity is rolled once per connection: with 0.5, some of 40 connections are slowed and some are not. */
+    @Test
+    void toxicityIsRolledPerConnection() throws Exception {
+        try (Sockets.Upstream echo = Sockets.echo()) {
+            Proxy p = client().createProxy("half", "127.0.0.1:0", echo.address());
+            p.toxics().latency("lat", ToxicDirection.DOWNSTREAM, 200).setToxicity(0.5f);
+            int slowed = 0;
+            int n = 40;
+            for (int i = 0; i < n; i++) {
+                try (Socket s = Sockets.connect(p.getListen())) {
+                    double first = Sockets.roundTripMs(s, 10);
+                    double second = Sockets.roundTripMs(s, 10);
+                    assertThat(first >= 190).as("the same connection keeps its roll").isEqualTo(second >= 190);
+                    if (first >= 190) {
+                        slowed++;
+                    }
+                }
+            }
+            // binomial(40, 0.5): mean 20, sd 3.2; about +-4 sd
+            assertThat(slowed).isBetween(7, 33);
+        }
+    }
+
+    @Test
     void addingAndRemovingAToxicAffectsOpenConnections() throws Exception {
         try (Sockets.Upstream echo = Sockets.echo()) {
             Proxy p = client().createProxy("live", "127.0.0.1:0", echo.address());

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import dev.faultline.testkit.ExternalTool;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  * reason where no Go toolchain exists, a failure under CI ({@code CI=true}) with Go, where {@code .ci/run} installs it.
  */
 final class RealToxiproxy implements Target {
+    private static final String INSTALL = "install it with: go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0";
     private final Process process;
     private final int port;
 
@@ -33,27 +35,20 @@ final class RealToxiproxy implements Target {
     }
 
     static Optional<Path> find() {
-        List<Path> candidates = new ArrayList<>();
-        String explicit = System.getenv("TOXIPROXY_SERVER");
-        if (explicit != null && !explicit.isBlank()) {
-            candidates.add(Path.of(explicit));
-        }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            candidates.add(Path.of(dir, "toxiproxy-server"));
-        }
+        List<Path> goBins = new ArrayList<>();
         String gopath = System.getenv("GOPATH");
         if (gopath != null && !gopath.isBlank()) {
-            candidates.add(Path.of(gopath.split(File.pathSeparator)[0], "bin", "server"));
+            goBins.add(Path.of(gopath.split(File.pathSeparator)[0], "bin", "server"));
         }
-        candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "server"));
-        return candidates.stream().filter(Files::isExecutable).findFirst();
+        goBins.add(Path.of(System.getProperty("user.home"), "go", "bin", "server"));
+        return new ExternalTool("toxiproxy-server", "TOXIPROXY_SERVER", INSTALL, goBins.toArray(Path[]::new)).find();
     }
 
     static RealToxiproxy startOrSkip() throws Exception {
         Optional<Path> binary = find();
         if (binary.isEmpty()) {
             String reason = "the real toxiproxy-server was not found (TOXIPROXY_SERVER, PATH, ~/go/bin/server); "
-                    + "install it with: go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0";
+                    + INSTALL;
             if ("true".equals(System.getenv("CI")) && goAvailable()) {
                 fail(reason + " -- CI has Go, so .ci/run should have installed it");
             }

@@ -61,7 +61,7 @@ class OperationsApiTest {
                 "http_server_requests_seconds_bucket{method=\"POST\",route=\"/new\",status=\"200\",le=",
                 "jvm_memory_used_bytes", "process_cpu_usage");
         assertThat(value(r.body(), "wordgame_games_started_total ")).isGreaterThanOrEqualTo(1);
-        Promtool.assertValidMetrics(r.body());
+        dev.faultline.testkit.Promtool.assertValidMetrics(r.body());
     }
 
     @Test

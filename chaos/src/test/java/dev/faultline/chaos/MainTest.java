@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.faultline.chaos.proxy.ProxyRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.faultline.testkit.ConsoleCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,46 +16,39 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: the real server's flags, a config file, and one-line errors with the right exit code. */
 class MainTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ConsoleCapture console;
 
     @TempDir
     Path dir;
 
     @BeforeEach
     void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        console = ConsoleCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
+        console.close();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return console.err();
     }
 
     @Test
     void helpNamesBothFlagSpellings() {
         assertThat(Main.run(new String[] {"-help"})).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--host", "--port", "--config", "-host");
+        assertThat(console.out()).contains("--host", "--port", "--config", "-host");
     }
 
     @Test
     void unknownArgumentsAndBadPortsAreOneLineExitTwo() {
         assertThat(Main.run(new String[] {"--bogus"})).isEqualTo(2);
         assertThat(err()).isEqualTo("chaos: unknown argument \"--bogus\" (see --help)\n");
-        err.reset();
+        console.reset();
         assertThat(Main.run(new String[] {"-port", "http"})).isEqualTo(2);
         assertThat(err()).isEqualTo("chaos: --port: \"http\" is not a port number\n");
-        err.reset();
+        console.reset();
         assertThat(Main.run(new String[] {"--host"})).isEqualTo(2);
         assertThat(err()).isEqualTo("chaos: --host needs a value\n");
     }
@@ -67,7 +58,7 @@ class MainTest {
         Path bad = Files.writeString(dir.resolve("c.json"), "{\"name\":\"x\"}");
         assertThat(Main.run(new String[] {"-config", bad.toString(), "-port", "0"})).isEqualTo(2);
         assertThat(err()).isEqualTo("chaos: --config: " + bad + ": is not a JSON array of proxies\n");
-        err.reset();
+        console.reset();
         Path noName = Files.writeString(dir.resolve("d.json"), "[{\"upstream\":\"x:1\"}]");
         assertThat(Main.run(new String[] {"-config", noName.toString(), "-port", "0"})).isEqualTo(2);
         assertThat(err()).isEqualTo("chaos: --config: " + noName + ": [0] needs a \"name\" and an \"upstream\"\n");

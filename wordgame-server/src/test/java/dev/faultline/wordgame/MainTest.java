@@ -2,12 +2,10 @@ package dev.faultline.wordgame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.faultline.testkit.ConsoleCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,36 +13,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a user sees from the command line when something is wrong: one line and a non-zero exit. */
 class MainTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+    private ConsoleCapture console;
 
     @TempDir
     Path dir;
 
     @BeforeEach
     void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        console = ConsoleCapture.start();
     }
 
     @AfterEach
     void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
+        console.close();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return console.err();
     }
 
     @Test
     void helpPrintsUsageAndExitsZero() {
         assertThat(Main.run(new String[] {"--help"})).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: java -jar wordgame-server.jar")
+        assertThat(console.out()).startsWith("Usage: java -jar wordgame-server.jar")
                 .contains("--port", "WORDGAME_PORT");
     }
 

@@ -1,0 +1,48 @@
+package dev.faultline.proxy.http;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/** A real HTTP upstream on a free loopback port whose behaviour a test sets, counting what it sees. */
+final class TestUpstream implements AutoCloseable {
+    final Vertx vertx = Vertx.vertx();
+    final AtomicInteger requests = new AtomicInteger();
+    final CopyOnWriteArrayList<MultiMap> headers = new CopyOnWriteArrayList<>();
+    private volatile Consumer<HttpServerRequest> behaviour = req -> req.response().end("ok");
+    private final HttpServer server;
+
+    TestUpstream() throws Exception {
+        server = vertx.createHttpServer().requestHandler(req -> {
+            requests.incrementAndGet();
+            headers.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+            behaviour.accept(req);
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    int port() {
+        return server.actualPort();
+    }
+
+    void answer(Consumer<HttpServerRequest> b) {
+        behaviour = b;
+    }
+
+    void status(int code) {
+        answer(req -> req.body().onComplete(x -> req.response().setStatusCode(code).end("status " + code)));
+    }
+
+    MultiMap lastHeaders() {
+        return headers.get(headers.size() - 1);
+    }
+
+    @Override
+    public void close() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}

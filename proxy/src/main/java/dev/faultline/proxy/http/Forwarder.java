@@ -250,7 +250,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
                 if (body != null) {
                     return creq.send(body);
                 }
-                return creq.send(req);
+                return streamBody(creq);
             }).onComplete(ar -> {
                 if (timer[0] >= 0) {
                     vertx.cancelTimer(timer[0]);
@@ -299,6 +299,37 @@ final class Forwarder implements Handler<HttpServerRequest> {
                     }
                 }
             });
+        }
+
+        /** Streams the request body once, with backpressure, refusing it past maxBodyBytes. */
+        private io.vertx.core.Future<HttpClientResponse> streamBody(HttpClientRequest creq) {
+            long max = config.limits().maxBodyBytes();
+            long[] count = {0};
+            if (!req.headers().contains("Content-Length")) {
+                creq.setChunked(true);
+            }
+            req.handler(chunk -> {
+                count[0] += chunk.length();
+                if (count[0] > max) {
+                    req.handler(null);
+                    req.response().putHeader("Connection", "close");
+                    fail(413, "request body is larger than " + max + " bytes", null);
+                    creq.reset();
+                    return;
+                }
+                creq.write(chunk);
+                if (creq.writeQueueFull()) {
+                    req.pause();
+                    creq.drainHandler(v -> req.resume());
+                }
+            });
+            req.endHandler(v -> {
+                if (count[0] <= max) {
+                    creq.end();
+                }
+            });
+            req.resume();
+            return creq.response();
         }
 
         private void retryAfter(long delayMs) {

@@ -106,6 +106,17 @@ class ForwardingTest {
     }
 
     @Test
+    void chunkedBodiesAreStreamedAndBoundedToo() throws Exception {
+        upstream.answer(req -> req.body().onSuccess(b -> req.response().end("len " + b.length())));
+        byte[] small = new byte[700];
+        HttpResponse<String> ok = TestClient.chunkedPost(proxy.port, "/api/up", small);
+        assertThat(ok.body()).isEqualTo("len 700");
+        HttpResponse<String> big = TestClient.chunkedPost(proxy.port, "/api/up", new byte[5000]);
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(proxy.get("/api/x").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void garbageAndAbandonedRequestsDoNotHurtOtherClients() throws Exception {
         Random random = new Random(7);
         for (int i = 0; i < 30; i++) {

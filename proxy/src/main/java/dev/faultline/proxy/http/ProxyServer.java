@@ -58,6 +58,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         metrics.bind(breakers, limiters, retries);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(instances)
+                .setPreferNativeTransport(!"nio".equals(System.getProperty("proxy.transport")))
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
     }

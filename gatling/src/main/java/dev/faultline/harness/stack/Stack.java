@@ -1,0 +1,181 @@
+package dev.faultline.harness.stack;
+
+import dev.faultline.chaos.backend.FaultBackend;
+import eu.rekawek.toxiproxy.Proxy;
+import eu.rekawek.toxiproxy.ToxiproxyClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The system under test on loopback, every port chosen at run time:
+ * <pre>
+ *   client -> [edge link] -> proxy -> [upstream link] -> wordgame-server
+ * </pre>
+ * The links live in the fault backend (embedded by default); the proxy and the word-game server are child JVMs
+ * started from their jars, with their logs in the run directory. {@link #close()} (also run by a shutdown hook,
+ * so Ctrl-C and failures clean up) stops everything in reverse order.
+ */
+public final class Stack implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
+    private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(60);
+
+    /** What to start. {@code proxyRoute} is the YAML of the proxy's one route, without path and forwardPort. */
+    public record Options(Path repoRoot, Path runDir, String faultBackend, String proxyRoute, List<String> jvmArgs) {
+        public static Options defaults(Path repoRoot, Path runDir) {
+            return new Options(repoRoot, runDir, "embedded", """
+                      maxRetry: 2
+                      retryNonIdempotent: false
+                      timeout: 1s
+                      circuitBreaking: {maxError: 5, rejectionPeriod: 5s}
+                      rateLimiting: {maxAmount: 2000, expiration: 1s}
+                    """, List.of("-Xmx512m"));
+        }
+    }
+
+    private final Options options;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread hook = new Thread(this::close, "stack-shutdown");
+    private FaultBackend faults;
+    private ChildProcess wordgame;
+    private ChildProcess proxy;
+    private int wordgamePort;
+    private int proxyPort;
+    private int proxyMetricsPort;
+    private Proxy edge;
+    private Proxy upstream;
+
+    private Stack(Options options) {
+        this.options = options;
+    }
+
+    /** Brings the stack up, healthy, or throws (having stopped whatever it had started). */
+    public static Stack start(Options options) throws IOException {
+        Stack s = new Stack(options);
+        Runtime.getRuntime().addShutdownHook(s.hook);
+        try {
+            s.up();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void up() throws IOException {
+        Path logs = options.runDir().resolve("logs");
+        Files.createDirectories(logs);
+        faults = FaultBackend.open(options.faultBackend());
+        started.add(faults);
+        wordgamePort = freePort();
+        proxyPort = freePort();
+        proxyMetricsPort = freePort();
+        ToxiproxyClient client = faults.client();
+        upstream = client.createProxy("upstream", "127.0.0.1:0", "127.0.0.1:" + wordgamePort);
+        wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), options.jvmArgs(),
+                List.of("--host", "127.0.0.1", "--port", Integer.toString(wordgamePort), "--access-log=false"),
+                logs.resolve("wordgame-server.log"));
+        started.add(wordgame);
+        wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
+        Path config = options.runDir().resolve("proxy.yml");
+        Files.writeString(config, "host: 127.0.0.1\nport: " + proxyPort + "\naccessLog: false\n"
+                + "metrics: {host: 127.0.0.1, port: " + proxyMetricsPort + "}\n"
+                + "paths:\n- path: \"/*\"\n  forwardPort: " + port(upstream.getListen()) + "\n" + options.proxyRoute());
+        proxy = ChildProcess.startJar("proxy", jar("proxy"), options.jvmArgs(),
+                List.of("--config", config.toString()), logs.resolve("proxy.log"));
+        started.add(proxy);
+        proxy.awaitHealthy(proxyMetricsUrl(), HEALTH_DEADLINE);
+        proxy.awaitHealthy(proxyUrl() + "/health", HEALTH_DEADLINE);
+        edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
+        LOG.info("stack up: edge {} -> proxy {} -> upstream {} -> wordgame {}", edgeUrl(), proxyUrl(),
+                upstream.getListen(), wordgameUrl());
+    }
+
+    private Path jar(String module) {
+        return options.repoRoot().resolve(module).resolve("target").resolve(module + ".jar");
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int port(String listen) {
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    /** Where the load goes: the edge link in front of the proxy. */
+    public String edgeUrl() {
+        return "http://127.0.0.1:" + port(edge.getListen());
+    }
+
+    public String proxyUrl() {
+        return "http://127.0.0.1:" + proxyPort;
+    }
+
+    public String proxyMetricsUrl() {
+        return "http://127.0.0.1:" + proxyMetricsPort + "/metrics";
+    }
+
+    public String wordgameUrl() {
+        return "http://127.0.0.1:" + wordgamePort;
+    }
+
+    public String faultApiUrl() {
+        return faults.apiUrl();
+    }
+
+    /** A link by name: {@code edge} (client to proxy) or {@code upstream} (proxy to server). */
+    public Proxy link(String name) {
+        return switch (name) {
+            case "edge" -> edge;
+            case "upstream" -> upstream;
+            default -> throw new IllegalArgumentException("no link \"" + name + "\" (links: edge, upstream)");
+        };
+    }
+
+    public List<ChildProcess> children() {
+        List<ChildProcess> out = new ArrayList<>();
+        if (wordgame != null) {
+            out.add(wordgame);
+        }
+        if (proxy != null) {
+            out.add(proxy);
+        }
+        return out;
+    }
+
+    /** Stops the proxy, the server and the fault backend, in that order; safe to call more than once. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", started.get(i), e.toString());
+            }
+        }
+        if (Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.faultline.harness.experiment;
+
+import dev.faultline.harness.experiment.Experiment.Fault;
+import dev.faultline.harness.experiment.Experiment.Hypothesis;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/** Reads experiment YAML; every error names the file, the key path and the value. */
+public final class ExperimentLoader {
+    private static final Set<String> TOXICS = Set.of("latency", "bandwidth", "slow_close", "timeout", "reset_peer",
+            "slicer", "limit_data");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
+    private static final Pattern COMPARISON = Pattern.compile("\\s*(<|>=)\\s*(\\S+)\\s*");
+
+    private ExperimentLoader() {
+    }
+
+    /** An experiment file that cannot be used. */
+    public static final class InvalidExperimentException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidExperimentException(String message) {
+            super(message);
+        }
+    }
+
+    public static Experiment load(Path file) {
+        try {
+            return parse(Files.readString(file), file.getFileName().toString());
+        } catch (IOException e) {
+            throw new InvalidExperimentException(file + ": cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    public static Experiment parse(String yaml, String source) {
+        LoaderOptions o = new LoaderOptions();
+        o.setAllowDuplicateKeys(false);
+        Object tree;
+        try {
+            tree = new Yaml(new SafeConstructor(o)).load(yaml);
+        } catch (YAMLException e) {
+            throw new InvalidExperimentException(source + ": not valid YAML: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        Map<String, Object> root = map(tree, source, "");
+        known(root, source, "", Set.of("name", "description", "target", "load", "phases"));
+        String name = string(root, source, "name", null);
+        String targetText = string(root, source, "target", "edge");
+        Experiment.Target target;
+        try {
+            target = Experiment.Target.valueOf(targetText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw bad(source, "target", "\"" + targetText + "\" is not edge, proxy or direct");
+        }
+        Map<String, Object> load = map(root.get("load"), source, "load");
+        known(load, source, "load", Set.of("rate", "rampUp", "thinkTime"));
+        double rate = number(load, source, "load.rate", "rate", 0.1, 10_000);
+        Duration ramp = duration(load.getOrDefault("rampUp", "0s"), source, "load.rampUp");
+        String think = string(load, source, "load.thinkTime", "0ms");
+        String[] range = think.split("\\.\\.");
+        Duration thinkMin = duration(range[0].strip(), source, "load.thinkTime");
+        Duration thinkMax = range.length > 1 ? duration(range[1].strip(), source, "load.thinkTime") : thinkMin;
+        List<Experiment.Phase> phases = new ArrayList<>();
+        Object rawPhases = root.get("phases");
+        if (!(rawPhases instanceof List<?> list) || list.isEmpty()) {
+            throw bad(source, "phases", "must be a non-empty list");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            phases.add(phase(list.get(i), source, "phases[" + i + "]"));
+        }
+        return new Experiment(name, string(root, source, "description", ""), target,
+                new Experiment.Load(rate, ramp, thinkMin, thinkMax), List.copyOf(phases));
+    }
+
+    private static Experiment.Phase phase(Object raw, String source, String path) {
+        Map<String, Object> p = map(raw, source, path);
+        known(p, source, path, Set.of("name", "duration", "faults", "hypotheses"));
+        String name = string(p, source, path + ".name", null);
+        Duration duration = duration(p.get("duration"), source, path + ".duration");
+        List<Fault> faults = new ArrayList<>();
+        for (Object f : list(p.get("faults"), source, path + ".faults")) {
+            faults.add(fault(f, source, path + ".faults[" + faults.size() + "]"));
+        }
+        List<Hypothesis> hypotheses = new ArrayList<>();
+        for (Object h : list(p.get("hypotheses"), source, path + ".hypotheses")) {
+            hypotheses.add(hypothesis(h, source, path + ".hypotheses[" + hypotheses.size() + "]"));
+        }
+        return new Experiment.Phase(name, duration, List.copyOf(faults), List.copyOf(hypotheses));
+    }
+
+    private static Fault fault(Object raw, String source, String path) {
+        Map<String, Object> f = map(raw, source, path);
+        if (f.containsKey("http")) {
+            known(f, source, path, Set.of("http"));
+            Map<String, Object> h = map(f.get("http"), source, path + ".http");
+            known(h, source, path + ".http", Set.of("errorRate", "errorCode", "latencyMs", "jitterMs", "paths"));
+            List<String> paths = new ArrayList<>();
+            for (Object x : list(h.getOrDefault("paths", List.of("/new", "/guess")), source, path + ".http.paths")) {
+                paths.add(String.valueOf(x));
+            }
+            return new Experiment.HttpFault(number(h, source, path + ".http.errorRate", "errorRate", 0, 1),
+                    (int) number(h, source, path + ".http.errorCode", "errorCode", 400, 599),
+                    (long) number(h, source, path + ".http.latencyMs", "latencyMs", 0, 60_000),
+                    (long) number(h, source, path + ".http.jitterMs", "jitterMs", 0, 60_000), List.copyOf(paths));
+        }
+        known(f, source, path, Set.of("link", "toxic", "stream", "toxicity", "attributes"));
+        String link = string(f, source, path + ".link", null);
+        if (!link.equals("edge") && !link.equals("upstream")) {
+            throw bad(source, path + ".link", "\"" + link + "\" is not edge or upstream");
+        }
+        String type = string(f, source, path + ".toxic", null);
+        if (!TOXICS.contains(type)) {
+            throw bad(source, path + ".toxic", "\"" + type + "\" is not one of " + TOXICS);
+        }
+        String stream = string(f, source, path + ".stream", "downstream");
+        if (!stream.equals("upstream") && !stream.equals("downstream")) {
+            throw bad(source, path + ".stream", "\"" + stream + "\" is not upstream or downstream");
+        }
+        Map<String, Long> attributes = new LinkedHashMap<>();
+        Map<String, Object> attrs = map(f.getOrDefault("attributes", Map.of()), source, path + ".attributes");
+        for (Map.Entry<String, Object> e : attrs.entrySet()) {
+            if (!(e.getValue() instanceof Integer || e.getValue() instanceof Long)) {
+                throw bad(source, path + ".attributes." + e.getKey(), e.getValue() + " is not a whole number");
+            }
+            attributes.put(e.getKey(), ((Number) e.getValue()).longValue());
+        }
+        return new Experiment.Toxic(link, type, stream, f.containsKey("toxicity")
+                ? number(f, source, path + ".toxicity", "toxicity", 0, 1) : 1.0, Map.copyOf(attributes));
+    }
+
+    private static Hypothesis hypothesis(Object raw, String source, String path) {
+        Map<String, Object> h = map(raw, source, path);
+        if (h.size() != 1) {
+            throw bad(source, path, "must have exactly one of successRatio, p50, p95, p99, p999, status");
+        }
+        Map.Entry<String, Object> e = h.entrySet().iterator().next();
+        String key = e.getKey();
+        String where = path + "." + key;
+        if (key.equals("successRatio")) {
+            Matcher m = COMPARISON.matcher(String.valueOf(e.getValue()));
+            if (!m.matches() || !m.group(1).equals(">=")) {
+                throw bad(source, where, "\"" + e.getValue() + "\" is not \">= <ratio>\"");
+            }
+            try {
+                double v = Double.parseDouble(m.group(2));
+                if (v < 0 || v > 1) {
+                    throw new NumberFormatException();
+                }
+                return new Experiment.SuccessRatio(v);
+            } catch (NumberFormatException x) {
+                throw bad(source, where, "\"" + m.group(2) + "\" is not a ratio between 0 and 1");
+            }
+        }
+        if (key.matches("p\\d+")) {
+            double pct = key.equals("p999") ? 99.9 : Double.parseDouble(key.substring(1));
+            if (pct <= 0 || pct >= 100) {
+                throw bad(source, where, "is not a percentile");
+            }
+            Matcher m = COMPARISON.matcher(String.valueOf(e.getValue()));
+            if (!m.matches()) {
+                throw bad(source, where, "\"" + e.getValue() + "\" is not \"< <duration>\" or \">= <duration>\"");
+            }
+            return new Experiment.Latency(pct, duration(m.group(2), source, where), m.group(1).equals(">="));
+        }
+        if (key.equals("status")) {
+            Map<String, Object> s = map(e.getValue(), source, where);
+            known(s, source, where, Set.of("code", "present"));
+            int code = (int) number(s, source, where + ".code", "code", 100, 599);
+            Object present = s.getOrDefault("present", Boolean.TRUE);
+            if (!(present instanceof Boolean b)) {
+                throw bad(source, where + ".present", present + " is not true or false");
+            }
+            return new Experiment.StatusPresence(code, b);
+        }
+        throw bad(source, where, "is not a known hypothesis (successRatio, p50, p95, p99, p999, status)");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object raw, String source, String path) {
+        if (!(raw instanceof Map<?, ?> m)) {
+            throw bad(source, path.isEmpty() ? "(top level)" : path, raw == null ? "is missing" : "must be a mapping");
+        }
+        return (Map<String, Object>) m;
+    }
+
+    private static List<?> list(Object raw, String source, String path) {
+        if (raw == null) {
+            return List.of();
+        }
+        if (!(raw instanceof List<?> l)) {
+            throw bad(source, path, "must be a list");
+        }
+        return l;
+    }
+
+    private static void known(Map<String, Object> m, String source, String path, Set<String> keys) {
+        for (String k : m.keySet()) {
+            if (!keys.contains(k)) {
+                throw bad(source, (path.isEmpty() ? "" : path + ".") + k, "is not a known key (known: "
+                        + String.join(", ", keys.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private static String string(Map<String, Object> m, String source, String path, String dflt) {
+        String key = path.substring(path.lastIndexOf('.') + 1);
+        Object v = m.get(key);
+        if (v == null) {
+            if (dflt == null) {
+                throw bad(source, path, "is missing");
+            }
+            return dflt;
+        }
+        if (!(v instanceof String s) || s.isBlank()) {
+            throw bad(source, path, v + " is not a non-empty string");
+        }
+        return s.strip();
+    }
+
+    private static double number(Map<String, Object> m, String source, String path, String key, double min,
+                                 double max) {
+        Object v = m.get(key);
+        if (v == null) {
+            if (min > 0 && !key.equals("errorCode")) {
+                throw bad(source, path, "is missing");
+            }
+            return key.equals("errorCode") ? 500 : 0;
+        }
+        if (!(v instanceof Number n) || n.doubleValue() < min || n.doubleValue() > max) {
+            throw bad(source, path, v + " is not a number between " + Experiment.fmt(min) + " and "
+                    + Experiment.fmt(max));
+        }
+        return n.doubleValue();
+    }
+
+    static Duration duration(Object raw, String source, String path) {
+        Matcher m = raw instanceof String s ? DURATION.matcher(s.strip()) : null;
+        if (m == null || !m.matches()) {
+            throw bad(source, path, (raw instanceof String ? "\"" + raw + "\"" : String.valueOf(raw))
+                    + " is not a duration (e.g. 500ms, 30s, 2m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static InvalidExperimentException bad(String source, String path, String why) {
+        return new InvalidExperimentException(source + ": " + path + ": " + why);
+    }
+}

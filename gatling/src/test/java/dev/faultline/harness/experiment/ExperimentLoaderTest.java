@@ -1,0 +1,84 @@
+package dev.faultline.harness.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ExperimentLoaderTest {
+    private static final String OK = """
+            name: demo
+            target: edge
+            load: {rate: 10, rampUp: 2s, thinkTime: 50ms..200ms}
+            phases:
+            - name: baseline
+              duration: 5s
+              hypotheses:
+              - successRatio: ">= 0.99"
+              - p99: "< 500ms"
+            - name: fault
+              duration: 5s
+              faults:
+              - {link: upstream, toxic: latency, attributes: {latency: 200}}
+              - http: {errorRate: 0.5, errorCode: 503, paths: [/guess]}
+              hypotheses:
+              - p50: ">= 150ms"
+              - status: {code: 503, present: true}
+            """;
+
+    @Test
+    void aFullExperimentIsRead() {
+        Experiment e = ExperimentLoader.parse(OK, "demo.yml");
+        assertThat(e.name()).isEqualTo("demo");
+        assertThat(e.target()).isEqualTo(Experiment.Target.EDGE);
+        assertThat(e.load()).isEqualTo(new Experiment.Load(10, Duration.ofSeconds(2), Duration.ofMillis(50),
+                Duration.ofMillis(200)));
+        assertThat(e.totalDuration()).isEqualTo(Duration.ofSeconds(10));
+        Experiment.Phase fault = e.phase("fault").orElseThrow();
+        assertThat(fault.faults()).containsExactly(
+                new Experiment.Toxic("upstream", "latency", "downstream", 1.0, Map.of("latency", 200L)),
+                new Experiment.HttpFault(0.5, 503, 0, 0, List.of("/guess")));
+        assertThat(fault.hypotheses()).containsExactly(new Experiment.Latency(50, Duration.ofMillis(150), true),
+                new Experiment.StatusPresence(503, true));
+    }
+
+    @Test
+    void errorsNameTheFileTheKeyAndTheValue() {
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("duration: 5s\n  hypotheses:\n  - success",
+                "duration: 5x\n  hypotheses:\n  - success"), "demo.yml"))
+                .hasMessage("demo.yml: phases[0].duration: \"5x\" is not a duration (e.g. 500ms, 30s, 2m)");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("link: upstream", "link: sideways"), "demo.yml"))
+                .hasMessage("demo.yml: phases[1].faults[0].link: \"sideways\" is not edge or upstream");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("toxic: latency", "toxic: lag"), "demo.yml"))
+                .hasMessageStartingWith("demo.yml: phases[1].faults[0].toxic: \"lag\" is not one of");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("p99: \"< 500ms\"", "p99: \"fast\""), "demo.yml"))
+                .hasMessage("demo.yml: phases[0].hypotheses[1].p99: \"fast\" is not \"< <duration>\" or \">= <duration>\"");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("target: edge", "target: moon"), "demo.yml"))
+                .hasMessage("demo.yml: target: \"moon\" is not edge, proxy or direct");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("rampUp", "ramp"), "demo.yml"))
+                .hasMessageStartingWith("demo.yml: load.ramp: is not a known key");
+        assertThatThrownBy(() -> ExperimentLoader.parse("name: x\nload: {rate: 1}\nphases: []\n", "x.yml"))
+                .hasMessage("x.yml: phases: must be a non-empty list");
+    }
+
+    @Test
+    void everyShippedExperimentIsValid() throws Exception {
+        Path dir = Path.of("experiments");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.toString().endsWith(".yml")).sorted().toList();
+        }
+        assertThat(files).isNotEmpty();
+        for (Path f : files) {
+            Experiment e = ExperimentLoader.load(f);
+            assertThat(e.name()).as(f.toString()).isEqualTo(f.getFileName().toString().replace(".yml", ""));
+            assertThat(e.phases()).as(f.toString()).allMatch(p -> !p.hypotheses().isEmpty());
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.faultline.harness.run;
+
+import dev.faultline.harness.experiment.Experiment;
+import dev.faultline.harness.experiment.ExperimentLoader;
+import dev.faultline.harness.stack.Stack;
+import dev.faultline.harness.verdict.PhaseStats;
+import dev.faultline.harness.verdict.Verdict;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One experiment run: brings the stack up, moves through the phases on a clock (applying and clearing faults,
+ * writing each boundary into the timeline), attributes every request to the phase it started in, and at the end
+ * judges the hypotheses and writes {@code timeline.json} and {@code verdicts.json} into the run directory.
+ */
+public final class ExperimentRun {
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRun.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final Experiment experiment;
+    private final Path repoRoot;
+    private final Path runDir;
+    private final Map<String, PhaseStats> stats = new LinkedHashMap<>();
+    private final JsonArray timeline = new JsonArray();
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "phase-clock");
+        t.setDaemon(true);
+        return t;
+    });
+    private Stack stack;
+    private FaultApplier faults;
+    private volatile long startMillis;
+    private volatile String failure;
+
+    public ExperimentRun(Experiment experiment, Path repoRoot) {
+        this.experiment = experiment;
+        this.repoRoot = repoRoot;
+        this.runDir = repoRoot.resolve("reports").resolve("runs")
+                .resolve(STAMP.format(Instant.now()) + "-" + experiment.name());
+        for (Experiment.Phase p : experiment.phases()) {
+            stats.put(p.name(), new PhaseStats());
+        }
+    }
+
+    /** The experiment named by {@code -Dexperiment} (default smoke) from {@code gatling/experiments/}. */
+    public static ExperimentRun fromSystemProperties() {
+        Path root = Path.of(System.getProperty("faultline.root", "..")).toAbsolutePath().normalize();
+        String name = System.getProperty("experiment", "smoke");
+        Path file = root.resolve("gatling").resolve("experiments").resolve(name + ".yml");
+        if (!Files.isRegularFile(file)) {
+            throw new ExperimentLoader.InvalidExperimentException("no experiment \"" + name + "\" (" + file + ")");
+        }
+        return new ExperimentRun(ExperimentLoader.load(file), root);
+    }
+
+    public Experiment experiment() {
+        return experiment;
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    /** Brings the stack up; the phase clock starts with {@link #begin()}. */
+    public void start() {
+        try {
+            Files.createDirectories(runDir);
+            stack = Stack.start(Stack.Options.defaults(repoRoot, runDir));
+            faults = new FaultApplier(stack);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String baseUrl() {
+        return switch (experiment.target()) {
+            case EDGE -> stack.edgeUrl();
+            case PROXY -> stack.proxyUrl();
+            case DIRECT -> stack.wordgameUrl();
+        };
+    }
+
+    /** Starts the phase clock: the first phase now, each next one when the previous one's duration is over. */
+    public void begin() {
+        startMillis = System.currentTimeMillis();
+        long at = 0;
+        for (Experiment.Phase p : experiment.phases()) {
+            long offset = at;
+            clock.schedule(() -> enter(p, offset), offset, TimeUnit.MILLISECONDS);
+            at += p.duration().toMillis();
+        }
+        long end = at;
+        clock.schedule(this::clearFaults, end, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void enter(Experiment.Phase p, long offsetMillis) {
+        try {
+            faults.clear();
+            List<String> applied = faults.apply(p.faults());
+            timeline.add(new JsonObject().put("phase", p.name()).put("startMillis", startMillis + offsetMillis)
+                    .put("durationMillis", p.duration().toMillis()).put("faults", new JsonArray(applied)));
+            LOG.info("phase {} begins; faults {}", p.name(), applied);
+        } catch (IOException | RuntimeException e) {
+            failure = "phase " + p.name() + ": " + e.getMessage();
+            LOG.error("could not enter phase {}", p.name(), e);
+        }
+    }
+
+    private synchronized void clearFaults() {
+        try {
+            faults.clear();
+        } catch (IOException e) {
+            LOG.warn("clearing faults failed: {}", e.toString());
+        }
+    }
+
+    /** The phase a request that started at {@code epochMillis} belongs to, or null outside the experiment. */
+    public String phaseAt(long epochMillis) {
+        long t = epochMillis - startMillis;
+        if (startMillis == 0 || t < 0) {
+            return null;
+        }
+        long at = 0;
+        for (Experiment.Phase p : experiment.phases()) {
+            at += p.duration().toMillis();
+            if (t < at) {
+                return p.name();
+            }
+        }
+        return null;
+    }
+
+    /** Records one answered (or failed, status 0) request by its start time. */
+    public void record(long startEpochMillis, int status, long responseMillis) {
+        String phase = phaseAt(startEpochMillis);
+        if (phase != null) {
+            stats.get(phase).record(status, responseMillis * 1000);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<List<Verdict>> finished =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** {@link #finish()} once; later calls return the same verdicts. */
+    public synchronized List<Verdict> finishOnce() {
+        if (finished.get() == null) {
+            finished.set(finish());
+        }
+        return finished.get();
+    }
+
+    /** Judges, writes the JSON files, prints the table, stops the stack. Returns the verdicts. */
+    private List<Verdict> finish() {
+        clock.shutdownNow();
+        List<Verdict> verdicts = Verdict.judge(experiment, stats);
+        try {
+            JsonArray v = new JsonArray();
+            for (Verdict x : verdicts) {
+                v.add(new JsonObject().put("phase", x.phase()).put("hypothesis", x.hypothesis()).put("bound", x.bound())
+                        .put("measured", x.measured()).put("requests", x.requests()).put("passed", x.passed()));
+            }
+            JsonObject phases = new JsonObject();
+            stats.forEach((name, s) -> {
+                JsonObject codes = new JsonObject();
+                s.statuses().forEach((code, n) -> codes.put(Integer.toString(code), n));
+                phases.put(name, new JsonObject().put("requests", s.count()).put("successRatio", s.successRatio())
+                        .put("p50Millis", s.percentileMillis(50)).put("p99Millis", s.percentileMillis(99))
+                        .put("statuses", codes));
+            });
+            Files.writeString(runDir.resolve("verdicts.json"), new JsonObject().put("experiment", experiment.name())
+                    .put("passed", failure == null && verdicts.stream().allMatch(Verdict::passed))
+                    .put("harnessError", failure).put("verdicts", v).put("phases", phases).encodePrettily());
+            Files.writeString(runDir.resolve("timeline.json"), new JsonObject().put("experiment", experiment.name())
+                    .put("target", experiment.target().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("startMillis", startMillis).put("phases", timeline).encodePrettily());
+        } catch (IOException e) {
+            LOG.error("writing the run's JSON failed", e);
+        } finally {
+            if (stack != null) {
+                stack.close();
+            }
+        }
+        System.out.println("\nFaultline experiment " + experiment.name() + " (" + runDir + ")\n" + Verdict.table(verdicts)
+                + (failure == null ? "" : "HARNESS ERROR: " + failure + "\n"));
+        return verdicts;
+    }
+
+    /** Whether every hypothesis held and the harness itself did not fail. */
+    public boolean passed(List<Verdict> verdicts) {
+        return failure == null && verdicts.stream().allMatch(Verdict::passed);
+    }
+}

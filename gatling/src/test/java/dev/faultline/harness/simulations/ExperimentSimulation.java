@@ -1,0 +1,112 @@
+package dev.faultline.harness.simulations;
+
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.crashLoadGeneratorIf;
+import static io.gatling.javaapi.core.CoreDsl.doIf;
+import static io.gatling.javaapi.core.CoreDsl.exec;
+import static io.gatling.javaapi.core.CoreDsl.jsonPath;
+import static io.gatling.javaapi.core.CoreDsl.nothingFor;
+import static io.gatling.javaapi.core.CoreDsl.pause;
+import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.repeat;
+import static io.gatling.javaapi.core.CoreDsl.responseTimeInMillis;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
+
+import dev.faultline.harness.experiment.Experiment;
+import dev.faultline.harness.run.ExperimentRun;
+import io.gatling.javaapi.core.ChainBuilder;
+import io.gatling.javaapi.core.OpenInjectionStep;
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import io.gatling.javaapi.http.HttpProtocolBuilder;
+import io.gatling.javaapi.http.HttpRequestActionBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the experiment named by {@code -Dexperiment} (default {@code smoke}): players start games at the
+ * experiment's rate (open model) and guess letters until each game ends, with think time; every request is
+ * attributed to the phase it started in. After the last phase a single "verdicts" user judges the hypotheses and
+ * makes the run fail when one does not hold.
+ */
+public class ExperimentSimulation extends Simulation {
+    private static final String ORDER = "ESIARNTOLCDUGPMHBYFVKWZXQJ";
+
+    private final ExperimentRun run = ExperimentRun.fromSystemProperties();
+    private final Experiment experiment = run.experiment();
+
+    {
+        run.start();
+    }
+
+    private final HttpProtocolBuilder protocol = http.baseUrl(run.baseUrl()).disableCaching().disableWarmUp()
+            .contentTypeHeader("application/json").acceptHeader("application/json")
+            .userAgentHeader("faultline-gatling");
+
+    /** A request whose status and time go to the run's per-phase stats, whatever the answer. */
+    private ChainBuilder recorded(HttpRequestActionBuilder request) {
+        return exec(s -> s.remove("status").remove("rt").set("t0", System.currentTimeMillis()))
+                .exec(request.check(status().saveAs("status"), responseTimeInMillis().saveAs("rt"), status().lt(400)))
+                .exec(s -> {
+                    long t0 = s.getLong("t0");
+                    long rt = s.contains("rt") ? s.getInt("rt") : System.currentTimeMillis() - t0;
+                    run.record(t0, s.contains("status") ? s.getInt("status") : 0, rt);
+                    return s;
+                });
+    }
+
+    private final ChainBuilder newGame = exec(s -> s.remove("id").set("over", false))
+            .exec(recorded(http("new").post("/new").body(StringBody("{}"))
+                    .check(jsonPath("$.id").optional().saveAs("id"))));
+
+    private final ChainBuilder guess = recorded(http("guess").post("/guess")
+            .body(StringBody(s -> "{\"id\":\"" + s.getString("id") + "\",\"guess\":\"" + ORDER.charAt(s.getInt("i"))
+                    + "\"}"))
+            .check(jsonPath("$.current").optional().saveAs("current"),
+                    jsonPath("$.guesses_remaining").ofInt().optional().saveAs("left")))
+            .exec(s -> {
+                boolean answered = s.contains("status") && s.getInt("status") == 200 && s.contains("current");
+                boolean over = !answered || s.getInt("left") == 0 || !s.getString("current").contains("_");
+                return s.remove("current").set("over", over);
+            });
+
+    private final ScenarioBuilder players = scenario("players").exec(newGame)
+            .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
+                    doIf(s -> !s.getBoolean("over")).then(pause(experiment.load().thinkMin(),
+                            experiment.load().thinkMax()).exec(guess))));
+
+    private final ScenarioBuilder verdicts = scenario("verdicts")
+            .exec(s -> s.set("passed", run.passed(run.finishOnce())))
+            .exec(crashLoadGeneratorIf("experiment " + experiment.name() + ": a hypothesis did not hold (table above, "
+                    + "verdicts.json in " + run.runDir() + ")", s -> !s.getBoolean("passed")));
+
+    {
+        Duration total = experiment.totalDuration();
+        Duration ramp = experiment.load().rampUp();
+        Duration grace = experiment.load().thinkMax().multipliedBy(ORDER.length()).plusSeconds(5);
+        List<OpenInjectionStep> steps = new ArrayList<>();
+        double rate = experiment.load().rate();
+        if (!ramp.isZero()) {
+            steps.add(rampUsersPerSec(Math.min(1.0, rate)).to(rate).during(ramp));
+        }
+        steps.add(constantUsersPerSec(rate).during(total.minus(ramp)));
+        setUp(players.injectOpen(steps), verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)))
+                .protocols(protocol)
+                .maxDuration(total.plus(grace).plusSeconds(60));
+    }
+
+    @Override
+    public void before() {
+        run.begin();
+    }
+
+    @Override
+    public void after() {
+        run.finishOnce();
+    }
+}

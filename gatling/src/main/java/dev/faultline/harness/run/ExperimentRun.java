@@ -57,11 +57,12 @@ public final class ExperimentRun {
         }
     }
 
-    /** The experiment named by {@code -Dexperiment} (default smoke) from {@code gatling/experiments/}. */
+    /** The experiment named by {@code -Dexperiment}: a name in {@code gatling/experiments/} (default smoke) or a .yml path. */
     public static ExperimentRun fromSystemProperties() {
         Path root = Path.of(System.getProperty("faultline.root", "..")).toAbsolutePath().normalize();
         String name = System.getProperty("experiment", "smoke");
-        Path file = root.resolve("gatling").resolve("experiments").resolve(name + ".yml");
+        Path file = name.endsWith(".yml") ? Path.of(name).toAbsolutePath()
+                : root.resolve("gatling").resolve("experiments").resolve(name + ".yml");
         if (!Files.isRegularFile(file)) {
             throw new ExperimentLoader.InvalidExperimentException("no experiment \"" + name + "\" (" + file + ")");
         }

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /** An experiment as data: load, target, and ordered phases with their faults and steady-state hypotheses. */
-public record Experiment(String name, String description, Target target, Load load, List<Phase> phases) {
+public record Experiment(String name, String description, Target target, Load load, Map<String, Object> proxy,
+                         List<Phase> phases) {
 
     /** Where the load goes: through the edge link and the proxy, straight to the proxy, or to the server. */
     public enum Target { EDGE, PROXY, DIRECT }
@@ -15,7 +16,12 @@ public record Experiment(String name, String description, Target target, Load lo
     public record Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax) {
     }
 
-    public record Phase(String name, Duration duration, List<Fault> faults, List<Hypothesis> hypotheses) {
+    /** A phase; {@code rate} overrides the load's rate (new players per second) for its duration. */
+    public record Phase(String name, Duration duration, Optional<Double> rate, List<Fault> faults,
+                        List<Hypothesis> hypotheses) {
+        public double rateOr(double dflt) {
+            return rate.orElse(dflt);
+        }
     }
 
     /** A fault during a phase: a toxic on a link, or HTTP faults through the word-game admin API. */

@@ -57,7 +57,7 @@ public final class ExperimentLoader {
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
         Map<String, Object> root = map(tree, source, "");
-        known(root, source, "", Set.of("name", "description", "target", "load", "phases"));
+        known(root, source, "", Set.of("name", "description", "target", "load", "proxy", "phases"));
         String name = string(root, source, "name", null);
         String targetText = string(root, source, "target", "edge");
         Experiment.Target target;
@@ -82,13 +82,16 @@ public final class ExperimentLoader {
         for (int i = 0; i < list.size(); i++) {
             phases.add(phase(list.get(i), source, "phases[" + i + "]"));
         }
+        Map<String, Object> proxy = root.containsKey("proxy") ? map(root.get("proxy"), source, "proxy") : Map.of();
+        known(proxy, source, "proxy", Set.of("maxRetry", "retryNonIdempotent", "timeout", "retryBackoff",
+                "circuitBreaking", "rateLimiting"));
         return new Experiment(name, string(root, source, "description", ""), target,
-                new Experiment.Load(rate, ramp, thinkMin, thinkMax), List.copyOf(phases));
+                new Experiment.Load(rate, ramp, thinkMin, thinkMax), proxy, List.copyOf(phases));
     }
 
     private static Experiment.Phase phase(Object raw, String source, String path) {
         Map<String, Object> p = map(raw, source, path);
-        known(p, source, path, Set.of("name", "duration", "faults", "hypotheses"));
+        known(p, source, path, Set.of("name", "duration", "rate", "faults", "hypotheses"));
         String name = string(p, source, path + ".name", null);
         Duration duration = duration(p.get("duration"), source, path + ".duration");
         List<Fault> faults = new ArrayList<>();
@@ -99,7 +102,9 @@ public final class ExperimentLoader {
         for (Object h : list(p.get("hypotheses"), source, path + ".hypotheses")) {
             hypotheses.add(hypothesis(h, source, path + ".hypotheses[" + hypotheses.size() + "]"));
         }
-        return new Experiment.Phase(name, duration, List.copyOf(faults), List.copyOf(hypotheses));
+        java.util.Optional<Double> rate = p.containsKey("rate")
+                ? java.util.Optional.of(number(p, source, path + ".rate", "rate", 0.1, 10_000)) : java.util.Optional.empty();
+        return new Experiment.Phase(name, duration, rate, List.copyOf(faults), List.copyOf(hypotheses));
     }
 
     private static Fault fault(Object raw, String source, String path) {

@@ -81,11 +81,25 @@ public final class ExperimentRun {
     public void start() {
         try {
             Files.createDirectories(runDir);
-            stack = Stack.start(Stack.Options.defaults(repoRoot, runDir));
+            Stack.Options defaults = Stack.Options.defaults(repoRoot, runDir);
+            stack = Stack.start(experiment.proxy().isEmpty() ? defaults : new Stack.Options(repoRoot, runDir,
+                    defaults.faultBackend(), proxyRoute(experiment.proxy()), defaults.jvmArgs()));
             faults = new FaultApplier(stack);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The experiment's proxy settings as the YAML lines of the proxy's route (validated by the proxy itself). */
+    static String proxyRoute(Map<String, Object> settings) {
+        org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
+        o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.FLOW);
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Object> e : settings.entrySet()) {
+            sb.append("  ").append(e.getKey()).append(": ")
+                    .append(new org.yaml.snakeyaml.Yaml(o).dump(e.getValue()).strip()).append('\n');
+        }
+        return sb.toString();
     }
 
     public String baseUrl() {

@@ -91,10 +91,20 @@ public class ExperimentSimulation extends Simulation {
         Duration grace = experiment.load().thinkMax().multipliedBy(ORDER.length()).plusSeconds(5);
         List<OpenInjectionStep> steps = new ArrayList<>();
         double rate = experiment.load().rate();
-        if (!ramp.isZero()) {
-            steps.add(rampUsersPerSec(Math.min(1.0, rate)).to(rate).during(ramp));
+        Duration rampLeft = ramp;
+        for (Experiment.Phase phase : experiment.phases()) {
+            double r = phase.rateOr(rate);
+            Duration d = phase.duration();
+            if (!rampLeft.isZero()) {
+                Duration inPhase = rampLeft.compareTo(d) < 0 ? rampLeft : d;
+                steps.add(rampUsersPerSec(Math.min(1.0, r)).to(r).during(inPhase));
+                rampLeft = rampLeft.minus(inPhase);
+                d = d.minus(inPhase);
+            }
+            if (!d.isZero()) {
+                steps.add(constantUsersPerSec(r).during(d));
+            }
         }
-        steps.add(constantUsersPerSec(rate).during(total.minus(ramp)));
         setUp(players.injectOpen(steps), verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)))
                 .protocols(protocol)
                 .maxDuration(total.plus(grace).plusSeconds(60));

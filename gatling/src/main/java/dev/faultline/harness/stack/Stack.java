@@ -81,7 +81,7 @@ public final class Stack implements AutoCloseable {
         proxyMetricsPort = freePort();
         ToxiproxyClient client = faults.client();
         upstream = client.createProxy("upstream", "127.0.0.1:0", "127.0.0.1:" + wordgamePort);
-        wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), options.jvmArgs(),
+        wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), childJvmArgs(),
                 List.of("--host", "127.0.0.1", "--port", Integer.toString(wordgamePort), "--access-log=false"),
                 logs.resolve("wordgame-server.log"));
         started.add(wordgame);
@@ -90,7 +90,7 @@ public final class Stack implements AutoCloseable {
         Files.writeString(config, "host: 127.0.0.1\nport: " + proxyPort + "\naccessLog: false\n"
                 + "metrics: {host: 127.0.0.1, port: " + proxyMetricsPort + "}\n"
                 + "paths:\n- path: \"/*\"\n  forwardPort: " + port(upstream.getListen()) + "\n" + options.proxyRoute());
-        proxy = ChildProcess.startJar("proxy", jar("proxy"), options.jvmArgs(),
+        proxy = ChildProcess.startJar("proxy", jar("proxy"), childJvmArgs(),
                 List.of("--config", config.toString()), logs.resolve("proxy.log"));
         started.add(proxy);
         proxy.awaitHealthy(proxyMetricsUrl(), HEALTH_DEADLINE);
@@ -98,6 +98,13 @@ public final class Stack implements AutoCloseable {
         edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
         LOG.info("stack up: edge {} -> proxy {} -> upstream {} -> wordgame {}", edgeUrl(), proxyUrl(),
                 upstream.getListen(), wordgameUrl());
+    }
+
+    /** The configured JVM options plus a marker naming the run, so a run's processes can be found by command line. */
+    private List<String> childJvmArgs() {
+        List<String> args = new ArrayList<>(options.jvmArgs());
+        args.add("-Dfaultline.run=" + options.runDir().toAbsolutePath());
+        return args;
     }
 
     private Path jar(String module) {

@@ -1,0 +1,109 @@
+package dev.faultline.harness.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Whole Gatling runs (each in its own JVM, on the real stack): one whose hypothesis cannot hold must fail, say which
+ * hypothesis failed, write verdicts.json with passed=false and leave nothing running; one interrupted midway must
+ * leave nothing running either.
+ */
+class WholeRunTest {
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    @TempDir
+    Path dir;
+
+    /** A Gatling run of one experiment in its own JVM, as the Maven plugin forks it. */
+    static Process gatling(Path experiment, Path dir, Path out) throws java.io.IOException {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xmx512m",
+                "-Dfaultline.root=" + ROOT, "-Dexperiment=" + experiment,
+                "-cp", classpath.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
+                "io.gatling.app.Gatling", "-s", "dev.faultline.harness.simulations.ExperimentSimulation",
+                "-rf", dir.resolve("results").toString())
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
+    /** The stack's processes of a run: their command lines carry {@code -Dfaultline.run=<run dir>}. */
+    static List<ProcessHandle> processesOf(Path runDir) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false)).toList();
+    }
+
+    @Test
+    void anInterruptedRunLeavesNoProcessBehind() throws Exception {
+        Path long1 = Files.writeString(dir.resolve("long.yml"), """
+                name: long
+                load: {rate: 2}
+                phases:
+                - name: steady
+                  duration: 120s
+                  hypotheses: [{successRatio: ">= 0.9"}]
+                """);
+        Path out = dir.resolve("interrupted.log");
+        Process p = gatling(long1, dir, out);
+        Path runs = ROOT.resolve("reports").resolve("runs");
+        Path[] runDir = new Path[1];
+        long startedAt = System.currentTimeMillis() - 2000;
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+            if (!Files.isDirectory(runs)) {
+                return false;
+            }
+            try (var s = Files.list(runs)) {
+                runDir[0] = s.filter(d -> d.getFileName().toString().endsWith("-long"))
+                        .filter(d -> d.toFile().lastModified() >= startedAt).max(Path::compareTo).orElse(null);
+            }
+            return runDir[0] != null && processesOf(runDir[0]).size() == 2;
+        });
+        p.destroy(); // SIGTERM, as Ctrl-C or a CI timeout would
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the run stops on SIGTERM").isTrue();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+                .untilAsserted(() -> assertThat(processesOf(runDir[0])).as("processes of the stack").isEmpty());
+    }
+
+    @Test
+    void aViolatedHypothesisFailsTheRunAndLeavesNothingRunning() throws Exception {
+        Path doomed = Files.writeString(dir.resolve("doomed.yml"), """
+                name: doomed
+                load: {rate: 5, thinkTime: 10ms..20ms}
+                phases:
+                - name: slow
+                  duration: 4s
+                  faults:
+                  - {link: upstream, toxic: latency, attributes: {latency: 100}}
+                  hypotheses:
+                  - p50: "< 10ms"
+                """);
+        Path out = dir.resolve("gatling.log");
+        Process p = gatling(doomed, dir, out);
+        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String log = Files.readString(out);
+        assertThat(ended).as("the run ended by itself; output:\n" + log).isTrue();
+        assertThat(p.exitValue()).as(log).isNotZero();
+        assertThat(log).contains("p50 < 10 ms", "FAIL", "a hypothesis did not hold");
+        Matcher m = Pattern.compile("verdicts\\.json in (\\S+)\\)").matcher(log);
+        assertThat(m.find()).isTrue();
+        Path runDir = Path.of(m.group(1));
+        JsonObject verdicts = new JsonObject(Files.readString(runDir.resolve("verdicts.json")));
+        assertThat(verdicts.getBoolean("passed")).isFalse();
+        assertThat(verdicts.getJsonArray("verdicts").getJsonObject(0).getBoolean("passed")).isFalse();
+        assertThat(runDir.resolve("timeline.json")).exists();
+        assertThat(processesOf(runDir)).as("processes of the stack still running").isEmpty();
+    }
+}

@@ -9,27 +9,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import dev.faultline.testkit.ConsoleCapture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: the real server's flags, a config file, and one-line errors with the right exit code. */
 class MainTest {
-    private ConsoleCapture console;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void capture() {
-        console = ConsoleCapture.start();
-    }
-
-    @AfterEach
-    void restore() {
-        console.close();
-    }
 
     private String err() {
         return console.err();

@@ -6,27 +6,17 @@ import dev.faultline.testkit.ConsoleCapture;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: --check-config, overrides, and one-line errors with exit codes. */
 class MainTest {
-    private ConsoleCapture console;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void capture() {
-        console = ConsoleCapture.start();
-    }
-
-    @AfterEach
-    void restore() {
-        console.close();
-    }
 
     @Test
     void checkConfigAcceptsTheSpecExample() throws Exception {

@@ -3,28 +3,39 @@ package dev.faultline.testkit;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Captures {@code System.out} and {@code System.err} until closed: for testing what a command line prints. */
-public final class ConsoleCapture implements AutoCloseable {
-    private final PrintStream oldOut = System.out;
-    private final PrintStream oldErr = System.err;
+/**
+ * Captures {@code System.out} and {@code System.err} around each test: for testing what a command line prints.
+ * {@code @RegisterExtension final ConsoleCapture console = new ConsoleCapture();}
+ */
+public final class ConsoleCapture implements BeforeEachCallback, AfterEachCallback {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
 
-    private ConsoleCapture() {
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        oldOut = System.out;
+        oldErr = System.err;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    public static ConsoleCapture start() {
-        return new ConsoleCapture();
+    @Override
+    public void afterEach(ExtensionContext context) {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
     }
 
     public String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** What was printed on stderr since the start or the last {@link #reset()}. */
+    /** What was printed on stderr since the test began or the last {@link #reset()}. */
     public String err() {
         return err.toString(StandardCharsets.UTF_8);
     }
@@ -32,11 +43,5 @@ public final class ConsoleCapture implements AutoCloseable {
     public void reset() {
         out.reset();
         err.reset();
-    }
-
-    @Override
-    public void close() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
     }
 }

@@ -6,27 +6,17 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.faultline.testkit.ConsoleCapture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a user sees from the command line when something is wrong: one line and a non-zero exit. */
 class MainTest {
-    private ConsoleCapture console;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void capture() {
-        console = ConsoleCapture.start();
-    }
-
-    @AfterEach
-    void restore() {
-        console.close();
-    }
 
     private String err() {
         return console.err();

@@ -171,16 +171,47 @@ public final class ExperimentRun {
     private final java.util.concurrent.atomic.AtomicReference<List<Verdict>> finished =
             new java.util.concurrent.atomic.AtomicReference<>();
 
-    /** {@link #finish()} once; later calls return the same verdicts. */
-    public synchronized List<Verdict> finishOnce() {
+    /** {@link #judge()} once; later calls return the same verdicts. The stack stays up until {@link #close()}. */
+    public synchronized List<Verdict> judgeOnce() {
         if (finished.get() == null) {
-            finished.set(finish());
+            finished.set(judge());
         }
         return finished.get();
     }
 
-    /** Judges, writes the JSON files, prints the table, stops the stack. Returns the verdicts. */
-    private List<Verdict> finish() {
+    /**
+     * Tells the word-game server's {@code /status} to answer 200 when every hypothesis held and 500 otherwise, so
+     * that one last Gatling request (and a Gatling assertion on it) carries the verdict into Gatling's own result.
+     */
+    public void publishVerdict(boolean passed) {
+        try {
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(stack.wordgameUrl() + "/admin/status"))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject()
+                            .put("code", passed ? 200 : 500)
+                            .put("body", new JsonObject().put("hypotheses", passed ? "held" : "failed")).encode()))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            failure = "publishing the verdict failed: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String wordgameUrl() {
+        return stack.wordgameUrl();
+    }
+
+    /** Stops the stack (idempotent). */
+    public void close() {
+        clock.shutdownNow();
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /** Judges, writes the JSON files, prints the table. Returns the verdicts. */
+    private List<Verdict> judge() {
         clock.shutdownNow();
         List<Verdict> verdicts = Verdict.judge(experiment, stats);
         try {
@@ -205,10 +236,6 @@ public final class ExperimentRun {
                     .put("startMillis", startMillis).put("phases", timeline).encodePrettily());
         } catch (IOException e) {
             LOG.error("writing the run's JSON failed", e);
-        } finally {
-            if (stack != null) {
-                stack.close();
-            }
         }
         System.out.println("\nFaultline experiment " + experiment.name() + " (" + runDir + ")\n" + Verdict.table(verdicts)
                 + (failure == null ? "" : "HARNESS ERROR: " + failure + "\n"));

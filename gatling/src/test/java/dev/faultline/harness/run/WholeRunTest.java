@@ -96,8 +96,8 @@ class WholeRunTest {
         String log = Files.readString(out);
         assertThat(ended).as("the run ended by itself; output:\n" + log).isTrue();
         assertThat(p.exitValue()).as(log).isNotZero();
-        assertThat(log).contains("p50 < 10 ms", "FAIL", "a hypothesis did not hold");
-        Matcher m = Pattern.compile("verdicts\\.json in (\\S+)\\)").matcher(log);
+        assertThat(log).contains("p50 < 10 ms", "FAIL", "hypotheses (verdicts.json)");
+        Matcher m = Pattern.compile("Faultline experiment doomed \\((\\S+)\\)").matcher(log);
         assertThat(m.find()).isTrue();
         Path runDir = Path.of(m.group(1));
         JsonObject verdicts = new JsonObject(Files.readString(runDir.resolve("verdicts.json")));

@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One experiment run: brings the stack up, moves through the phases on a clock (applying and clearing faults,
+ * One experiment run on a suite's stack: moves through the phases on a clock (applying and clearing faults,
  * writing each boundary into the timeline), attributes every request to the phase it started in, and at the end
  * judges the hypotheses and writes {@code timeline.json} and {@code verdicts.json} into the run directory.
  */
@@ -57,18 +57,6 @@ public final class ExperimentRun {
         }
     }
 
-    /** The experiment named by {@code -Dexperiment}: a name in {@code gatling/experiments/} (default smoke) or a .yml path. */
-    public static ExperimentRun fromSystemProperties() {
-        Path root = Path.of(System.getProperty("faultline.root", "..")).toAbsolutePath().normalize();
-        String name = System.getProperty("experiment", "smoke");
-        Path file = name.endsWith(".yml") ? Path.of(name).toAbsolutePath()
-                : root.resolve("gatling").resolve("experiments").resolve(name + ".yml");
-        if (!Files.isRegularFile(file)) {
-            throw new ExperimentLoader.InvalidExperimentException("no experiment \"" + name + "\" (" + file + ")");
-        }
-        return new ExperimentRun(ExperimentLoader.load(file), root);
-    }
-
     public Experiment experiment() {
         return experiment;
     }
@@ -77,17 +65,32 @@ public final class ExperimentRun {
         return runDir;
     }
 
-    /** Brings the stack up; the phase clock starts with {@link #begin()}. */
-    public void start() {
+    /** The stack options for this experiment: its proxy settings, or the defaults. */
+    Stack.Options stackOptions(Path root, Path dir) {
+        Stack.Options defaults = Stack.Options.defaults(root, dir);
+        return new Stack.Options(root, dir, defaults.faultBackend(), proxyRoute(), defaults.jvmArgs());
+    }
+
+    /** The YAML lines of the proxy route this experiment wants. */
+    String proxyRoute() {
+        return experiment.proxy().isEmpty() ? Stack.Options.defaults(repoRoot, runDir).proxyRoute()
+                : proxyRoute(experiment.proxy());
+    }
+
+    /** Runs on a stack someone else owns (a suite's). */
+    void attach(Stack shared) {
+        this.stack = shared;
+        this.faults = new FaultApplier(shared);
         try {
             Files.createDirectories(runDir);
-            Stack.Options defaults = Stack.Options.defaults(repoRoot, runDir);
-            stack = Stack.start(experiment.proxy().isEmpty() ? defaults : new Stack.Options(repoRoot, runDir,
-                    defaults.faultBackend(), proxyRoute(experiment.proxy()), defaults.jvmArgs()));
-            faults = new FaultApplier(stack);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** When this run's first phase began (0: not yet). */
+    long startMillis() {
+        return startMillis;
     }
 
     /** The experiment's proxy settings as the YAML lines of the proxy's route (validated by the proxy itself). */
@@ -202,12 +205,9 @@ public final class ExperimentRun {
         return stack.wordgameUrl();
     }
 
-    /** Stops the stack (idempotent). */
+    /** Stops the phase clock (the stack belongs to the suite). */
     public void close() {
         clock.shutdownNow();
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     /** Judges, writes the JSON files, prints the table. Returns the verdicts. */

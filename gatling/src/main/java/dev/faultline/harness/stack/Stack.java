@@ -86,18 +86,31 @@ public final class Stack implements AutoCloseable {
                 logs.resolve("wordgame-server.log"));
         started.add(wordgame);
         wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
-        Path config = options.runDir().resolve("proxy.yml");
-        Files.writeString(config, "host: 127.0.0.1\nport: " + proxyPort + "\naccessLog: false\n"
-                + "metrics: {host: 127.0.0.1, port: " + proxyMetricsPort + "}\n"
-                + "paths:\n- path: \"/*\"\n  forwardPort: " + port(upstream.getListen()) + "\n" + options.proxyRoute());
-        proxy = ChildProcess.startJar("proxy", jar("proxy"), childJvmArgs(),
-                List.of("--config", config.toString()), logs.resolve("proxy.log"));
-        started.add(proxy);
-        proxy.awaitHealthy(proxyMetricsUrl(), HEALTH_DEADLINE);
-        proxy.awaitHealthy(proxyUrl() + "/health", HEALTH_DEADLINE);
+        startProxy(options.proxyRoute());
         edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
         LOG.info("stack up: edge {} -> proxy {} -> upstream {} -> wordgame {}", edgeUrl(), proxyUrl(),
                 upstream.getListen(), wordgameUrl());
+    }
+
+    private void startProxy(String route) throws IOException {
+        Path config = options.runDir().resolve("proxy.yml");
+        Files.writeString(config, "host: 127.0.0.1\nport: " + proxyPort + "\naccessLog: false\n"
+                + "metrics: {host: 127.0.0.1, port: " + proxyMetricsPort + "}\n"
+                + "paths:\n- path: \"/*\"\n  forwardPort: " + port(upstream.getListen()) + "\n" + route);
+        proxy = ChildProcess.startJar("proxy", jar("proxy"), childJvmArgs(),
+                List.of("--config", config.toString()), options.runDir().resolve("logs").resolve("proxy.log"));
+        started.add(proxy);
+        proxy.awaitHealthy(proxyMetricsUrl(), HEALTH_DEADLINE);
+        proxy.awaitHealthy(proxyUrl() + "/health", HEALTH_DEADLINE);
+    }
+
+    /** Replaces the proxy with one configured for {@code route}, on the same ports (the edge link keeps pointing at it). */
+    public synchronized void restartProxy(String route) throws IOException {
+        if (proxy != null) {
+            started.remove(proxy);
+            proxy.close();
+        }
+        startProxy(route);
     }
 
     /** The configured JVM options plus a marker naming the run, so a run's processes can be found by command line. */

@@ -17,7 +17,7 @@ import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
 import dev.faultline.harness.experiment.Experiment;
-import dev.faultline.harness.run.ExperimentRun;
+import dev.faultline.harness.run.SuiteRun;
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.OpenInjectionStep;
 import io.gatling.javaapi.core.ScenarioBuilder;
@@ -29,9 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the experiment named by {@code -Dexperiment} (default {@code smoke}): players start games at the
- * experiment's rate (open model) and guess letters until each game ends, with think time; every request is
- * attributed to the phase it started in. After the last phase a single "verdicts" user judges the hypotheses and
+ * Runs the experiment named by {@code -Dexperiment} (a name or a .yml file), or without it every shipped
+ * experiment back to back: players start games at the experiment's rate (open model) and guess letters until each
+ * game ends, with think time; every request is attributed to the experiment and phase it started in. After the last phase a single "verdicts" user judges the hypotheses and
  * asks the server's /status, which answers 200 only when all held; the run's one Gatling assertion is on that
  * request, so a failed hypothesis fails the run while Gatling still writes its report.
  */
@@ -40,14 +40,14 @@ public class ExperimentSimulation extends Simulation {
     /** The request that carries the verdict; the run's one assertion is on it. */
     private static final String HYPOTHESES = "hypotheses (verdicts.json)";
 
-    private final ExperimentRun run = ExperimentRun.fromSystemProperties();
-    private final Experiment experiment = run.experiment();
+    private final SuiteRun suite = SuiteRun.fromSystemProperties();
 
     {
-        run.start();
+        suite.start();
     }
 
-    private final HttpProtocolBuilder protocol = http.baseUrl(run.baseUrl()).disableCaching().disableWarmUp()
+    /** Requests use absolute URLs: each experiment of a suite names its own target. */
+    private final HttpProtocolBuilder protocol = http.disableCaching().disableWarmUp()
             .contentTypeHeader("application/json").acceptHeader("application/json")
             .userAgentHeader("faultline-gatling");
 
@@ -58,16 +58,16 @@ public class ExperimentSimulation extends Simulation {
                 .exec(s -> {
                     long t0 = s.getLong("t0");
                     long rt = s.contains("rt") ? s.getInt("rt") : System.currentTimeMillis() - t0;
-                    run.record(t0, s.contains("status") ? s.getInt("status") : 0, rt);
+                    suite.record(t0, s.contains("status") ? s.getInt("status") : 0, rt);
                     return s;
                 });
     }
 
-    private final ChainBuilder newGame = exec(s -> s.remove("id").set("over", false))
-            .exec(recorded(http("new").post("/new").body(StringBody("{}"))
+    private final ChainBuilder newGame = exec(s -> s.remove("id").set("over", false).set("base", suite.baseUrl()))
+            .exec(recorded(http("new").post(s -> s.getString("base") + "/new").body(StringBody("{}"))
                     .check(jsonPath("$.id").optional().saveAs("id"))));
 
-    private final ChainBuilder guess = recorded(http("guess").post("/guess")
+    private final ChainBuilder guess = recorded(http("guess").post(s -> s.getString("base") + "/guess")
             .body(StringBody(s -> "{\"id\":\"" + s.getString("id") + "\",\"guess\":\"" + ORDER.charAt(s.getInt("i"))
                     + "\"}"))
             .check(jsonPath("$.current").optional().saveAs("current"),
@@ -80,24 +80,41 @@ public class ExperimentSimulation extends Simulation {
 
     private final ScenarioBuilder players = scenario("players").exec(newGame)
             .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
-                    doIf(s -> !s.getBoolean("over")).then(pause(experiment.load().thinkMin(),
-                            experiment.load().thinkMax()).exec(guess))));
+                    doIf(s -> !s.getBoolean("over")).then(pause(s -> suite.thinkTime()).exec(guess))));
 
     /** Judges the hypotheses, then asks the server's /status, which answers 200 only when they all held. */
     private final ScenarioBuilder verdicts = scenario("verdicts")
             .exec(s -> {
-                run.publishVerdict(run.passed(run.judgeOnce()));
+                suite.judgeOnce();
+                suite.publishVerdict();
                 return s;
             })
-            .exec(http(HYPOTHESES).get(s -> run.wordgameUrl() + "/status").check(status().is(200)));
+            .exec(http(HYPOTHESES).get(s -> suite.wordgameUrl() + "/status").check(status().is(200)));
 
     {
-        Duration total = experiment.totalDuration();
-        Duration ramp = experiment.load().rampUp();
-        Duration grace = experiment.load().thinkMax().multipliedBy(ORDER.length()).plusSeconds(5);
+        List<OpenInjectionStep> steps = new ArrayList<>();
+        Duration thinkMax = Duration.ZERO;
+        for (int i = 0; i < suite.runs().size(); i++) {
+            Experiment experiment = suite.runs().get(i).experiment();
+            if (i > 0) {
+                steps.add(nothingFor(SuiteRun.GAP));
+            }
+            steps.addAll(injection(experiment));
+            thinkMax = experiment.load().thinkMax().compareTo(thinkMax) > 0 ? experiment.load().thinkMax() : thinkMax;
+        }
+        Duration total = suite.totalDuration();
+        Duration grace = thinkMax.multipliedBy(ORDER.length()).plusSeconds(5);
+        setUp(players.injectOpen(steps), verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)))
+                .protocols(protocol)
+                .assertions(details(HYPOTHESES).successfulRequests().percent().is(100.0))
+                .maxDuration(total.plus(grace).plusSeconds(120));
+    }
+
+    /** One experiment's open workload: its rate per phase, ramped up at the start. */
+    private static List<OpenInjectionStep> injection(Experiment experiment) {
         List<OpenInjectionStep> steps = new ArrayList<>();
         double rate = experiment.load().rate();
-        Duration rampLeft = ramp;
+        Duration rampLeft = experiment.load().rampUp();
         for (Experiment.Phase phase : experiment.phases()) {
             double r = phase.rateOr(rate);
             Duration d = phase.duration();
@@ -111,20 +128,17 @@ public class ExperimentSimulation extends Simulation {
                 steps.add(constantUsersPerSec(r).during(d));
             }
         }
-        setUp(players.injectOpen(steps), verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)))
-                .protocols(protocol)
-                .assertions(details(HYPOTHESES).successfulRequests().percent().is(100.0))
-                .maxDuration(total.plus(grace).plusSeconds(60));
+        return steps;
     }
 
     @Override
     public void before() {
-        run.begin();
+        suite.begin();
     }
 
     @Override
     public void after() {
-        run.judgeOnce();
-        run.close();
+        suite.judgeOnce();
+        suite.close();
     }
 }

@@ -1,0 +1,199 @@
+package dev.faultline.harness.run;
+
+import dev.faultline.harness.experiment.Experiment;
+import dev.faultline.harness.experiment.ExperimentLoader;
+import dev.faultline.harness.stack.Stack;
+import dev.faultline.harness.verdict.Verdict;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One or more experiments run back to back on one stack: between two experiments a gap lets the players of the
+ * first finish and, when their proxy settings differ, the proxy restart with the next one's. Each experiment keeps
+ * its own run directory, timeline and verdicts.
+ */
+public final class SuiteRun {
+    private static final Logger LOG = LoggerFactory.getLogger(SuiteRun.class);
+    /** Pause between two experiments of a suite. */
+    public static final Duration GAP = Duration.ofSeconds(8);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private final Path repoRoot;
+    private final List<ExperimentRun> runs;
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "suite-clock");
+        t.setDaemon(true);
+        return t;
+    });
+    private Stack stack;
+    private volatile String failure;
+
+    SuiteRun(Path repoRoot, List<ExperimentRun> runs) {
+        this.repoRoot = repoRoot;
+        this.runs = List.copyOf(runs);
+    }
+
+    /**
+     * {@code -Dexperiment=<name>} (in {@code gatling/experiments/}), {@code -Dexperiment=<file>.yml}, or, without
+     * it (or with {@code all}), every shipped experiment in file-name order.
+     */
+    public static SuiteRun fromSystemProperties() {
+        Path root = Path.of(System.getProperty("faultline.root", "..")).toAbsolutePath().normalize();
+        String name = System.getProperty("experiment", "all").strip();
+        Path dir = root.resolve("gatling").resolve("experiments");
+        List<Path> files = new ArrayList<>();
+        if (name.isEmpty() || name.equals("all")) {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> p.toString().endsWith(".yml")).sorted().forEach(files::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            Path file = name.endsWith(".yml") ? Path.of(name).toAbsolutePath() : dir.resolve(name + ".yml");
+            if (!Files.isRegularFile(file)) {
+                throw new ExperimentLoader.InvalidExperimentException("no experiment \"" + name + "\" (" + file + ")");
+            }
+            files.add(file);
+        }
+        List<ExperimentRun> runs = new ArrayList<>();
+        for (Path f : files) {
+            runs.add(new ExperimentRun(ExperimentLoader.load(f), root));
+        }
+        return new SuiteRun(root, runs);
+    }
+
+    public List<ExperimentRun> runs() {
+        return runs;
+    }
+
+    /** Offset of each experiment from the suite's start. */
+    public List<Duration> offsets() {
+        List<Duration> out = new ArrayList<>();
+        Duration at = Duration.ZERO;
+        for (ExperimentRun r : runs) {
+            out.add(at);
+            at = at.plus(r.experiment().totalDuration()).plus(GAP);
+        }
+        return out;
+    }
+
+    public Duration totalDuration() {
+        Duration last = offsets().get(runs.size() - 1);
+        return last.plus(runs.get(runs.size() - 1).experiment().totalDuration());
+    }
+
+    /** Brings up the stack (with the first experiment's proxy settings) for every run. */
+    public void start() {
+        Path stackDir = runs.size() == 1 ? runs.get(0).runDir()
+                : repoRoot.resolve("reports").resolve("runs").resolve(STAMP.format(Instant.now()) + "-suite");
+        try {
+            Files.createDirectories(stackDir);
+            stack = Stack.start(runs.get(0).stackOptions(repoRoot, stackDir));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        runs.forEach(r -> r.attach(stack));
+    }
+
+    /** Starts the clock: each experiment at its offset, the proxy reconfigured in the gap before it when needed. */
+    public void begin() {
+        List<Duration> offsets = offsets();
+        runs.get(0).begin();
+        for (int i = 1; i < runs.size(); i++) {
+            ExperimentRun previous = runs.get(i - 1);
+            ExperimentRun next = runs.get(i);
+            long restartAt = offsets.get(i - 1).plus(previous.experiment().totalDuration()).toMillis() + 1000;
+            if (!next.proxyRoute().equals(previous.proxyRoute())) {
+                clock.schedule(() -> restartProxy(next), restartAt, TimeUnit.MILLISECONDS);
+            }
+            clock.schedule(next::begin, offsets.get(i).toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void restartProxy(ExperimentRun next) {
+        try {
+            stack.restartProxy(next.proxyRoute());
+            LOG.info("proxy reconfigured for {}", next.experiment().name());
+        } catch (IOException | RuntimeException e) {
+            failure = "restarting the proxy for " + next.experiment().name() + ": " + e.getMessage();
+            LOG.error(failure);
+        }
+    }
+
+    /** The experiment running now (the last one begun), or the first before the start. */
+    private ExperimentRun current() {
+        ExperimentRun current = runs.get(0);
+        for (ExperimentRun r : runs) {
+            if (r.startMillis() != 0) {
+                current = r;
+            }
+        }
+        return current;
+    }
+
+    /** Where a player starting now sends its requests. */
+    public String baseUrl() {
+        return current().baseUrl();
+    }
+
+    /** A think time drawn from the current experiment's range. */
+    public Duration thinkTime() {
+        Experiment.Load load = current().experiment().load();
+        long min = load.thinkMin().toMillis();
+        long max = load.thinkMax().toMillis();
+        return Duration.ofMillis(max <= min ? min : ThreadLocalRandom.current().nextLong(min, max + 1));
+    }
+
+    /** Records a request into the experiment (and phase) it started in. */
+    public void record(long startEpochMillis, int status, long responseMillis) {
+        for (ExperimentRun r : runs) {
+            if (r.phaseAt(startEpochMillis) != null) {
+                r.record(startEpochMillis, status, responseMillis);
+                return;
+            }
+        }
+    }
+
+    public synchronized List<Verdict> judgeOnce() {
+        List<Verdict> all = new ArrayList<>();
+        for (ExperimentRun r : runs) {
+            all.addAll(r.judgeOnce());
+        }
+        return all;
+    }
+
+    public boolean passed() {
+        return failure == null && runs.stream().allMatch(r -> r.passed(r.judgeOnce()));
+    }
+
+    public void publishVerdict() {
+        runs.get(0).publishVerdict(passed());
+    }
+
+    public String wordgameUrl() {
+        return stack.wordgameUrl();
+    }
+
+    public void close() {
+        clock.shutdownNow();
+        runs.forEach(ExperimentRun::close);
+        if (stack != null) {
+            stack.close();
+        }
+    }
+}

@@ -68,7 +68,8 @@ public final class ExperimentRun {
     /** The stack options for this experiment: its proxy settings, or the defaults. */
     Stack.Options stackOptions(Path root, Path dir) {
         Stack.Options defaults = Stack.Options.defaults(root, dir);
-        return new Stack.Options(root, dir, defaults.faultBackend(), proxyRoute(), defaults.jvmArgs());
+        return new Stack.Options(root, dir, System.getProperty("faults", defaults.faultBackend()), proxyRoute(),
+                defaults.jvmArgs());
     }
 
     /** The YAML lines of the proxy route this experiment wants. */

@@ -108,6 +108,46 @@ public final class SuiteRun {
             throw new UncheckedIOException(e);
         }
         runs.forEach(r -> r.attach(stack));
+        long startedAt = System.currentTimeMillis();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> copyGatlingReport(startedAt), "copy-gatling-report"));
+    }
+
+    /**
+     * Gatling writes its HTML report after the simulation ends, just before its JVM exits; this hook (run at that
+     * exit) copies the newest report into each experiment's run directory as {@code gatling/}.
+     */
+    private void copyGatlingReport(long startedAt) {
+        Path results = Path.of(System.getProperty("faultline.gatlingResults",
+                repoRoot.resolve("gatling").resolve("target").resolve("gatling").toString()));
+        if (!Files.isDirectory(results)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(results)) {
+            Path newest = dirs.filter(d -> Files.isRegularFile(d.resolve("index.html")))
+                    .filter(d -> d.toFile().lastModified() >= startedAt)
+                    .max(java.util.Comparator.comparingLong(d -> d.toFile().lastModified())).orElse(null);
+            if (newest == null) {
+                return;
+            }
+            for (ExperimentRun r : runs) {
+                copyTree(newest, r.runDir().resolve("gatling"));
+            }
+        } catch (IOException e) {
+            System.err.println("faultline: could not copy the Gatling report: " + e.getMessage());
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     /** Starts the clock: each experiment at its offset, the proxy reconfigured in the gap before it when needed. */

@@ -40,10 +40,31 @@ public class ExperimentSimulation extends Simulation {
     /** The request that carries the verdict; the run's one assertion is on it. */
     private static final String HYPOTHESES = "hypotheses (verdicts.json)";
 
-    private final SuiteRun suite = SuiteRun.fromSystemProperties();
+    private final SuiteRun suite = startOrExit();
 
-    {
-        suite.start();
+    /**
+     * A bad experiment, backend or stack is one readable line and exit status 2 (a stack that cannot start: 1),
+     * instead of Gatling's stack trace.
+     */
+    private static SuiteRun startOrExit() {
+        SuiteRun s;
+        try {
+            s = SuiteRun.fromSystemProperties();
+        } catch (RuntimeException e) {
+            System.err.println("faultline: " + e.getMessage());
+            System.exit(2);
+            throw e;
+        }
+        try {
+            s.start();
+        } catch (IllegalArgumentException e) {
+            System.err.println("faultline: " + e.getMessage());
+            System.exit(2);
+        } catch (RuntimeException e) {
+            System.err.println("faultline: the stack did not start: " + e.getMessage());
+            System.exit(1);
+        }
+        return s;
     }
 
     /** Requests use absolute URLs: each experiment of a suite names its own target. */

@@ -13,7 +13,24 @@ public record Experiment(String name, String description, Target target, Load lo
     public enum Target { EDGE, PROXY, DIRECT }
 
     /** Open workload: new players per second, ramped up over {@code rampUp}; think time between guesses. */
-    public record Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax) {
+    public record Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax, Mix mix) {
+        public Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax) {
+            this(rate, rampUp, thinkMin, thinkMax, Mix.NONE);
+        }
+    }
+
+    /**
+     * Traffic beside the players, as a production traffic generator would send it: a burst of {@code burstSize}
+     * rapid new games every {@code burstEvery}; {@code errorProne} users per second sending bad requests (a guess
+     * that is not a letter, a guess on an unknown game, an unknown path), answered 4xx and kept out of the
+     * hypotheses; {@code slow} users per second playing with 1-3 s of think time.
+     */
+    public record Mix(Duration burstEvery, int burstSize, double errorProne, double slow) {
+        public static final Mix NONE = new Mix(Duration.ZERO, 0, 0, 0);
+
+        public boolean bursts() {
+            return burstSize > 0 && !burstEvery.isZero();
+        }
     }
 
     /** A phase; {@code rate} overrides the load's rate (new players per second) for its duration. */

@@ -67,13 +67,29 @@ public final class ExperimentLoader {
             throw bad(source, "target", "\"" + targetText + "\" is not edge, proxy or direct");
         }
         Map<String, Object> load = map(root.get("load"), source, "load");
-        known(load, source, "load", Set.of("rate", "rampUp", "thinkTime"));
+        known(load, source, "load", Set.of("rate", "rampUp", "thinkTime", "mix"));
         double rate = number(load, source, "load.rate", "rate", 0.1, 10_000);
         Duration ramp = duration(load.getOrDefault("rampUp", "0s"), source, "load.rampUp");
         String think = string(load, source, "load.thinkTime", "0ms");
         String[] range = think.split("\\.\\.");
         Duration thinkMin = duration(range[0].strip(), source, "load.thinkTime");
         Duration thinkMax = range.length > 1 ? duration(range[1].strip(), source, "load.thinkTime") : thinkMin;
+        Experiment.Mix mix = Experiment.Mix.NONE;
+        if (load.containsKey("mix")) {
+            Map<String, Object> m = map(load.get("mix"), source, "load.mix");
+            known(m, source, "load.mix", Set.of("burst", "errorProne", "slow"));
+            Duration every = Duration.ZERO;
+            int size = 0;
+            if (m.containsKey("burst")) {
+                Map<String, Object> b = map(m.get("burst"), source, "load.mix.burst");
+                known(b, source, "load.mix.burst", Set.of("every", "size"));
+                every = duration(b.get("every"), source, "load.mix.burst.every");
+                size = (int) number(b, source, "load.mix.burst.size", "size", 1, 1000);
+            }
+            mix = new Experiment.Mix(every, size,
+                    m.containsKey("errorProne") ? number(m, source, "load.mix.errorProne", "errorProne", 0, 1000) : 0,
+                    m.containsKey("slow") ? number(m, source, "load.mix.slow", "slow", 0, 1000) : 0);
+        }
         List<Experiment.Phase> phases = new ArrayList<>();
         Object rawPhases = root.get("phases");
         if (!(rawPhases instanceof List<?> list) || list.isEmpty()) {
@@ -86,7 +102,7 @@ public final class ExperimentLoader {
         known(proxy, source, "proxy", Set.of("maxRetry", "retryNonIdempotent", "timeout", "retryBackoff",
                 "circuitBreaking", "rateLimiting"));
         return new Experiment(name, string(root, source, "description", ""), target,
-                new Experiment.Load(rate, ramp, thinkMin, thinkMax), proxy, List.copyOf(phases));
+                new Experiment.Load(rate, ramp, thinkMin, thinkMax, mix), proxy, List.copyOf(phases));
     }
 
     private static Experiment.Phase phase(Object raw, String source, String path) {

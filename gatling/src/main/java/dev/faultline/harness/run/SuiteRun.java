@@ -199,6 +199,16 @@ public final class SuiteRun {
         return Duration.ofMillis(max <= min ? min : ThreadLocalRandom.current().nextLong(min, max + 1));
     }
 
+    /** Think time of a slow player: 1 to 3 s. */
+    public Duration slowThinkTime() {
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(1000, 3001));
+    }
+
+    /** New games in one burst of the current experiment. */
+    public int burstSize() {
+        return Math.max(1, current().experiment().load().mix().burstSize());
+    }
+
     /** Records a request into the experiment (and phase) it started in. */
     public void record(long startEpochMillis, int status, long responseMillis) {
         for (ExperimentRun r : runs) {

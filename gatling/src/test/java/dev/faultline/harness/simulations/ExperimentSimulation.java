@@ -99,9 +99,32 @@ public class ExperimentSimulation extends Simulation {
                 return s.remove("current").set("over", over);
             });
 
-    private final ScenarioBuilder players = scenario("players").exec(newGame)
-            .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
-                    doIf(s -> !s.getBoolean("over")).then(pause(s -> suite.thinkTime()).exec(guess))));
+    private ScenarioBuilder players(String name, boolean slow) {
+        return scenario(name).exec(newGame)
+                .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
+                        doIf(s -> !s.getBoolean("over")).then(pause(s -> slow ? suite.slowThinkTime()
+                                : suite.thinkTime()).exec(guess))));
+    }
+
+    private final ScenarioBuilder players = players("players", false);
+
+    /** Slow players: the same games with 1-3 s of think time. */
+    private final ScenarioBuilder slowPlayers = players("slow players", true);
+
+    /** A burst: new games back to back, no think time (the games are abandoned; the server's TTL evicts them). */
+    private final ScenarioBuilder bursts = scenario("bursts")
+            .exec(s -> s.set("base", suite.baseUrl()).set("n", suite.burstSize()))
+            .repeat(s -> s.getInt("n")).on(exec(s -> s.remove("id"))
+                    .exec(recorded(http("burst new").post(s -> s.getString("base") + "/new").body(StringBody("{}")))));
+
+    /** Bad requests a real population sends; they expect their 4xx and stay out of the hypotheses. */
+    private final ScenarioBuilder errorProne = scenario("error-prone")
+            .exec(s -> s.set("base", suite.baseUrl()))
+            .exec(http("bad guess (400)").post(s -> s.getString("base") + "/guess")
+                    .body(StringBody("{\"id\":\"x\",\"guess\":\"42\"}")).check(status().is(400)))
+            .exec(http("unknown game (404)").post(s -> s.getString("base") + "/guess")
+                    .body(StringBody("{\"id\":\"no-such-game\",\"guess\":\"E\"}")).check(status().is(404)))
+            .exec(http("unknown path (404)").get(s -> s.getString("base") + "/no-such-path").check(status().is(404)));
 
     /** Judges the hypotheses, then asks the server's /status, which answers 200 only when they all held. */
     private final ScenarioBuilder verdicts = scenario("verdicts")
@@ -114,7 +137,7 @@ public class ExperimentSimulation extends Simulation {
 
     {
         List<OpenInjectionStep> steps = new ArrayList<>();
-        Duration thinkMax = Duration.ZERO;
+        Duration thinkMax = Duration.ofSeconds(3);
         for (int i = 0; i < suite.runs().size(); i++) {
             Experiment experiment = suite.runs().get(i).experiment();
             if (i > 0) {
@@ -125,10 +148,39 @@ public class ExperimentSimulation extends Simulation {
         }
         Duration total = suite.totalDuration();
         Duration grace = thinkMax.multipliedBy(ORDER.length()).plusSeconds(5);
-        setUp(players.injectOpen(steps), verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)))
+        List<io.gatling.javaapi.core.PopulationBuilder> populations = new ArrayList<>();
+        populations.add(players.injectOpen(steps));
+        addMix(populations, slowPlayers, m -> m.slow());
+        addMix(populations, errorProne, m -> m.errorProne());
+        addMix(populations, bursts, m -> m.bursts() ? 1000.0 / m.burstEvery().toMillis() : 0);
+        populations.add(verdicts.injectOpen(nothingFor(total.plus(grace)), atOnceUsers(1)));
+        setUp(populations)
                 .protocols(protocol)
                 .assertions(details(HYPOTHESES).successfulRequests().percent().is(100.0))
                 .maxDuration(total.plus(grace).plusSeconds(120));
+    }
+
+    /** Injects a mix scenario at its rate during each experiment that asks for it (nothing otherwise). */
+    private void addMix(List<io.gatling.javaapi.core.PopulationBuilder> populations, ScenarioBuilder scenario,
+                        java.util.function.ToDoubleFunction<Experiment.Mix> rate) {
+        List<OpenInjectionStep> steps = new ArrayList<>();
+        boolean any = false;
+        for (int i = 0; i < suite.runs().size(); i++) {
+            Experiment experiment = suite.runs().get(i).experiment();
+            if (i > 0) {
+                steps.add(nothingFor(SuiteRun.GAP));
+            }
+            double r = rate.applyAsDouble(experiment.load().mix());
+            if (r > 0) {
+                steps.add(constantUsersPerSec(r).during(experiment.totalDuration()));
+                any = true;
+            } else {
+                steps.add(nothingFor(experiment.totalDuration()));
+            }
+        }
+        if (any) {
+            populations.add(scenario.injectOpen(steps));
+        }
     }
 
     /** One experiment's open workload: its rate per phase, ramped up at the start. */

@@ -199,6 +199,16 @@ public final class SuiteRun {
         return Duration.ofMillis(max <= min ? min : ThreadLocalRandom.current().nextLong(min, max + 1));
     }
 
+    /**
+     * Whether players should go on: false once the current experiment has ended (so games still running then stop,
+     * and a slow player cannot keep a finished experiment's run alive).
+     */
+    public boolean accepting() {
+        ExperimentRun r = current();
+        return r.startMillis() == 0
+                || System.currentTimeMillis() < r.startMillis() + r.experiment().totalDuration().toMillis() + 1000;
+    }
+
     /** Think time of a slow player: 1 to 3 s. */
     public Duration slowThinkTime() {
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(1000, 3001));

@@ -102,7 +102,7 @@ public class ExperimentSimulation extends Simulation {
     private ScenarioBuilder players(String name, boolean slow) {
         return scenario(name).exec(newGame)
                 .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
-                        doIf(s -> !s.getBoolean("over")).then(pause(s -> slow ? suite.slowThinkTime()
+                        doIf(s -> !s.getBoolean("over") && suite.accepting()).then(pause(s -> slow ? suite.slowThinkTime()
                                 : suite.thinkTime()).exec(guess))));
     }
 
@@ -137,17 +137,19 @@ public class ExperimentSimulation extends Simulation {
 
     {
         List<OpenInjectionStep> steps = new ArrayList<>();
-        Duration thinkMax = Duration.ofSeconds(3);
+        Duration thinkMax = Duration.ZERO;
         for (int i = 0; i < suite.runs().size(); i++) {
             Experiment experiment = suite.runs().get(i).experiment();
             if (i > 0) {
                 steps.add(nothingFor(SuiteRun.GAP));
             }
             steps.addAll(injection(experiment));
-            thinkMax = experiment.load().thinkMax().compareTo(thinkMax) > 0 ? experiment.load().thinkMax() : thinkMax;
+            Duration think = experiment.load().mix().slow() > 0 ? Duration.ofSeconds(3) : experiment.load().thinkMax();
+            thinkMax = think.compareTo(thinkMax) > 0 ? think : thinkMax;
         }
         Duration total = suite.totalDuration();
-        Duration grace = thinkMax.multipliedBy(ORDER.length()).plusSeconds(5);
+        // players stop guessing once their experiment is over: a last think time and a request's timeout remain
+        Duration grace = thinkMax.plusSeconds(6);
         List<io.gatling.javaapi.core.PopulationBuilder> populations = new ArrayList<>();
         populations.add(players.injectOpen(steps));
         addMix(populations, slowPlayers, m -> m.slow());

@@ -42,38 +42,29 @@ final class GoJson {
         throw ApiException.badRequest("json: cannot unmarshal " + jsonType(decoded) + " into Go value of type " + goType);
     }
 
-    /** A string field; absent or null gives {@code dflt}. */
-    static String string(JsonObject o, String key, String struct, String dflt) throws ApiException {
+    /** A field of a JSON type; absent or null gives {@code dflt}, another type Go's "cannot unmarshal". */
+    private static <T> T field(JsonObject o, String key, String struct, T dflt, Class<T> type, String goType)
+            throws ApiException {
         Object v = o.getValue(key);
         if (v == null) {
             return dflt;
         }
-        if (v instanceof String s) {
-            return s;
+        if (type.isInstance(v)) {
+            return type.cast(v);
         }
-        throw mismatch(v, struct + "." + key, "string");
+        throw mismatch(v, struct + "." + key, goType);
+    }
+
+    static String string(JsonObject o, String key, String struct, String dflt) throws ApiException {
+        return field(o, key, struct, dflt, String.class, "string");
     }
 
     static Boolean bool(JsonObject o, String key, String struct, Boolean dflt) throws ApiException {
-        Object v = o.getValue(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw mismatch(v, struct + "." + key, "bool");
+        return field(o, key, struct, dflt, Boolean.class, "bool");
     }
 
     static float float32(JsonObject o, String key, String struct, float dflt) throws ApiException {
-        Object v = o.getValue(key);
-        if (v == null) {
-            return dflt;
-        }
-        if (v instanceof Number n) {
-            return n.floatValue();
-        }
-        throw mismatch(v, struct + "." + key, "float32");
+        return field(o, key, struct, (Number) dflt, Number.class, "float32").floatValue();
     }
 
     /** An int64 attribute: integers only, as Go's decoder has it. */

@@ -1,0 +1,132 @@
+package dev.faultline.perf.prom;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Prometheus for one run: found on {@code PATH} or at {@code PROMETHEUS_BIN}, started as a child process on
+ * a free loopback port with a generated config that scrapes the run's targets every second, its data in the run
+ * directory; {@link #close()} stops it (SIGTERM, then kill).
+ */
+public final class PrometheusServer implements AutoCloseable {
+    private static final Duration READY = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final String url;
+
+    private PrometheusServer(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    /** The prometheus binary: {@code PROMETHEUS_BIN}, else {@code prometheus} on {@code PATH}, else null. */
+    public static Path find() {
+        String bin = System.getenv("PROMETHEUS_BIN");
+        if (bin != null && !bin.isBlank()) {
+            return Path.of(bin);
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, "prometheus");
+            if (!dir.isEmpty() && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The scrape config: one job per target ({@code job -> host:port/path}), every second. */
+    public static String config(Map<String, String> targets) {
+        StringBuilder sb = new StringBuilder("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                + "  evaluation_interval: 1s\nscrape_configs:\n");
+        targets.forEach((job, target) -> {
+            int slash = target.indexOf('/');
+            String hostPort = slash < 0 ? target : target.substring(0, slash);
+            String path = slash < 0 ? "/metrics" : target.substring(slash);
+            sb.append("- job_name: ").append(job).append("\n  metrics_path: ").append(path)
+                    .append("\n  static_configs:\n  - targets: ['").append(hostPort).append("']\n");
+        });
+        return sb.toString();
+    }
+
+    /**
+     * Starts {@code binary} scraping {@code targets}, its config and data under {@code dir}, and waits until every
+     * target has been scraped up once (at most 30 s); throws with the reason otherwise, having stopped it.
+     */
+    public static PrometheusServer start(Path binary, Path dir, Map<String, String> targets) throws IOException {
+        Files.createDirectories(dir);
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(config, config(targets));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("data"), "--storage.tsdb.retention.time=1d",
+                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        PrometheusServer server = new PrometheusServer(p, "http://127.0.0.1:" + port);
+        try {
+            server.awaitTargets(targets.keySet(), READY);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void awaitTargets(java.util.Set<String> jobs, Duration deadline) throws IOException {
+        PromClient client = new PromClient(url);
+        long end = System.nanoTime() + deadline.toNanos();
+        String last = "not answering";
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new IOException("prometheus exited with status " + process.exitValue() + " (see its log)");
+            }
+            try {
+                java.util.Set<String> up = new java.util.HashSet<>();
+                for (PromClient.Series s : client.instant("up == 1", System.currentTimeMillis() / 1000.0)) {
+                    up.add(s.labels().get("job"));
+                }
+                if (up.containsAll(jobs)) {
+                    return;
+                }
+                last = "targets up: " + up + " of " + jobs;
+            } catch (IOException e) {
+                last = e.getMessage();
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for prometheus", e);
+            }
+        }
+        throw new IOException("prometheus did not scrape every target within " + deadline.toSeconds() + " s (" + last + ")");
+    }
+
+    public String url() {
+        return url;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -54,7 +54,7 @@ public record Experiment(String name, String description, Target target, Load lo
     }
 
     /** A steady-state hypothesis checked over the phase's requests. */
-    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence {
+    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence, ServerBound {
         String describe();
     }
 
@@ -77,6 +77,31 @@ public record Experiment(String name, String description, Target target, Load lo
         public String describe() {
             return "status " + code + (present ? " appears" : " does not appear");
         }
+    }
+
+    /**
+     * A server-side number of the phase against a bound: a standard measure ({@code proxy.retries}, computed from
+     * Prometheus or from /metrics snapshots) or a PromQL expression ({@code $window} = the phase's range), which
+     * needs a Prometheus.
+     */
+    public record ServerBound(String measure, String promql, String op, double bound) implements Hypothesis {
+        public String describe() {
+            return "server " + (measure != null ? measure : promql) + " " + op + " " + fmt(bound);
+        }
+
+        public boolean holds(double value) {
+            return switch (op) {
+                case "<" -> value < bound;
+                case "<=" -> value <= bound;
+                case ">" -> value > bound;
+                case ">=" -> value >= bound;
+                default -> value == bound;
+            };
+        }
+    }
+
+    public static String fmtNumber(double p) {
+        return fmt(p);
     }
 
     static String fmt(double p) {

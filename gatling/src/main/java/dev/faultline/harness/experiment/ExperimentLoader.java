@@ -166,7 +166,7 @@ public final class ExperimentLoader {
     private static Hypothesis hypothesis(Object raw, String source, String path) {
         Map<String, Object> h = map(raw, source, path);
         if (h.size() != 1) {
-            throw bad(source, path, "must have exactly one of successRatio, p50, p95, p99, p999, status");
+            throw bad(source, path, "must have exactly one of successRatio, p50, p95, p99, p999, status, server");
         }
         Map.Entry<String, Object> e = h.entrySet().iterator().next();
         String key = e.getKey();
@@ -207,7 +207,38 @@ public final class ExperimentLoader {
             }
             return new Experiment.StatusPresence(code, b);
         }
-        throw bad(source, where, "is not a known hypothesis (successRatio, p50, p95, p99, p999, status)");
+        if (key.equals("server")) {
+            return serverBound(map(e.getValue(), source, where), source, where);
+        }
+        throw bad(source, where, "is not a known hypothesis (successRatio, p50, p95, p99, p999, status, server)");
+    }
+
+    private static final Pattern BOUND = Pattern.compile("(<=|>=|<|>|==)\\s*(-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)");
+
+    /** {@code server: {measure: proxy.retries, bound: "> 0"}} or {@code server: {promql: "...", bound: "< 0.1"}}. */
+    private static Hypothesis serverBound(Map<String, Object> s, String source, String where) {
+        known(s, source, where, Set.of("measure", "promql", "bound"));
+        if (s.containsKey("measure") == s.containsKey("promql")) {
+            throw bad(source, where, "needs exactly one of measure, promql");
+        }
+        String measure = null;
+        String promql = null;
+        if (s.containsKey("measure")) {
+            measure = string(s, source, where + ".measure", null);
+            if (dev.faultline.perf.prom.Measure.byId(measure) == null) {
+                throw bad(source, where + ".measure", "\"" + measure + "\" is not a known measure (known: "
+                        + String.join(", ", dev.faultline.perf.prom.Measure.standard().stream()
+                        .map(dev.faultline.perf.prom.Measure::id).sorted().toList()) + ")");
+            }
+        } else {
+            promql = string(s, source, where + ".promql", null);
+        }
+        Matcher m = BOUND.matcher(String.valueOf(s.get("bound")).strip());
+        if (s.get("bound") == null || !m.matches()) {
+            throw bad(source, where + ".bound", (s.get("bound") == null ? "is missing" : "\"" + s.get("bound")
+                    + "\" is not \"<op> <number>\" (op: <, <=, >, >=, ==)"));
+        }
+        return new Experiment.ServerBound(measure, promql, m.group(1), Double.parseDouble(m.group(2)));
     }
 
     @SuppressWarnings("unchecked")

@@ -4,6 +4,9 @@ import dev.faultline.harness.experiment.Experiment;
 import dev.faultline.harness.experiment.ExperimentLoader;
 import dev.faultline.harness.stack.Stack;
 import dev.faultline.harness.verdict.PhaseStats;
+import dev.faultline.harness.verdict.TimeSeries;
+import dev.faultline.perf.profile.PhaseProfiles;
+import dev.faultline.perf.prom.ServerMetrics;
 import dev.faultline.harness.verdict.Verdict;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +46,11 @@ public final class ExperimentRun {
         t.setDaemon(true);
         return t;
     });
+    private final TimeSeries series = new TimeSeries();
     private Stack stack;
     private FaultApplier faults;
+    private PhaseProfiles profiles;
+    private ServerMetrics server;
     private volatile long startMillis;
     private volatile String failure;
 
@@ -82,6 +89,8 @@ public final class ExperimentRun {
     void attach(Stack shared) {
         this.stack = shared;
         this.faults = new FaultApplier(shared);
+        this.profiles = new PhaseProfiles(runDir.resolve("profiles"), !"false".equals(System.getProperty("profile")));
+        this.server = new ServerMetrics(shared.prometheusUrl(), shared.metricsSource(), shared.metricsTargets());
         try {
             Files.createDirectories(runDir);
         } catch (IOException e) {
@@ -132,8 +141,11 @@ public final class ExperimentRun {
             faults.clear();
             List<String> applied = faults.apply(p.faults());
             timeline.add(new JsonObject().put("phase", p.name()).put("startMillis", startMillis + offsetMillis)
-                    .put("durationMillis", p.duration().toMillis()).put("faults", new JsonArray(applied)));
+                    .put("durationMillis", p.duration().toMillis()).put("rate", p.rateOr(experiment.load().rate()))
+                    .put("faults", new JsonArray(applied)));
             LOG.info("phase {} begins; faults {}", p.name(), applied);
+            server.boundary(p.name());
+            profiles.enter(p.name(), stack.jvms());
         } catch (IOException | RuntimeException e) {
             failure = "phase " + p.name() + ": " + e.getMessage();
             LOG.error("could not enter phase {}", p.name(), e);
@@ -141,6 +153,8 @@ public final class ExperimentRun {
     }
 
     private synchronized void clearFaults() {
+        server.boundary(END);
+        profiles.finish();
         try {
             faults.clear();
         } catch (IOException e) {
@@ -169,6 +183,7 @@ public final class ExperimentRun {
         String phase = phaseAt(startEpochMillis);
         if (phase != null) {
             stats.get(phase).record(status, responseMillis * 1000);
+            series.record(startEpochMillis, status, responseMillis * 1000);
         }
     }
 
@@ -209,17 +224,64 @@ public final class ExperimentRun {
     /** Stops the phase clock (the stack belongs to the suite). */
     public void close() {
         clock.shutdownNow();
+        if (profiles != null) {
+            profiles.close();
+        }
+    }
+
+    /** Key of the snapshot taken when the last phase ends. */
+    private static final String END = "end";
+
+    /** The phases' windows as they ran (from the timeline). */
+    private List<ServerMetrics.Window> windows() {
+        List<ServerMetrics.Window> out = new ArrayList<>();
+        for (Object o : timeline) {
+            JsonObject t = (JsonObject) o;
+            long start = t.getLong("startMillis");
+            out.add(new ServerMetrics.Window(t.getString("phase"), start, start + t.getLong("durationMillis")));
+        }
+        return out;
+    }
+
+    /** A server-side hypothesis' value in a phase: its measure from the captured numbers, or its PromQL. */
+    private double serverValue(JsonObject captured, String phase, Experiment.ServerBound h) throws IOException {
+        ServerMetrics.Window w = windows().stream().filter(x -> x.phase().equals(phase)).findFirst()
+                .orElseThrow(() -> new IOException("phase " + phase + " did not run"));
+        if (h.promql() != null) {
+            return server.promql(h.promql(), w);
+        }
+        JsonObject values = captured.getJsonObject("phases").getJsonObject(phase);
+        Object v = values == null ? null : values.getValue(h.measure());
+        return v == null ? Double.NaN : ((Number) v).doubleValue();
+    }
+
+    /** Profiles and server-side numbers into the run directory; returns the server numbers. */
+    private JsonObject capture() {
+        JsonObject captured = new JsonObject().put("phases", new JsonObject());
+        try {
+            Files.createDirectories(runDir.resolve("metrics"));
+            captured = server.capture(windows(), END);
+            Files.writeString(runDir.resolve("metrics").resolve("server.json"), captured.encodePrettily());
+            Files.writeString(runDir.resolve("metrics").resolve("client.json"),
+                    new JsonObject().put("series", series.toJson()).encodePrettily());
+            profiles.summarize(experiment.phases().get(0).name(), java.time.Duration.ofSeconds(120));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("capturing the run's profiles and metrics failed: {}", e.toString());
+        }
+        return captured;
     }
 
     /** Judges, writes the JSON files, prints the table. Returns the verdicts. */
     private List<Verdict> judge() {
         clock.shutdownNow();
-        List<Verdict> verdicts = Verdict.judge(experiment, stats);
+        JsonObject captured = capture();
+        List<Verdict> verdicts = Verdict.judge(experiment, stats, (phase, h) -> serverValue(captured, phase, h));
         try {
             JsonArray v = new JsonArray();
             for (Verdict x : verdicts) {
                 v.add(new JsonObject().put("phase", x.phase()).put("hypothesis", x.hypothesis()).put("bound", x.bound())
-                        .put("measured", x.measured()).put("requests", x.requests()).put("passed", x.passed()));
+                        .put("measured", x.measured()).put("requests", x.requests()).put("passed", x.passed())
+                        .put("error", x.error()));
             }
             JsonObject phases = new JsonObject();
             stats.forEach((name, s) -> {
@@ -234,6 +296,7 @@ public final class ExperimentRun {
                     .put("harnessError", failure).put("verdicts", v).put("phases", phases).encodePrettily());
             Files.writeString(runDir.resolve("timeline.json"), new JsonObject().put("experiment", experiment.name())
                     .put("target", experiment.target().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("description", experiment.description()).put("metricsSource", server.source())
                     .put("startMillis", startMillis).put("phases", timeline).encodePrettily());
         } catch (IOException e) {
             LOG.error("writing the run's JSON failed", e);

@@ -1,6 +1,7 @@
 package dev.faultline.harness.stack;
 
 import dev.faultline.chaos.backend.FaultBackend;
+import dev.faultline.perf.prom.PrometheusServer;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.IOException;
@@ -10,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,9 @@ public final class Stack implements AutoCloseable {
     private int proxyMetricsPort;
     private Proxy edge;
     private Proxy upstream;
+    private PrometheusServer prometheus;
+    private String prometheusUrl;
+    private String metricsSource;
 
     private Stack(Options options) {
         this.options = options;
@@ -88,8 +94,84 @@ public final class Stack implements AutoCloseable {
         wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
         startProxy(options.proxyRoute());
         edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
+        startPrometheus();
         LOG.info("stack up: edge {} -> proxy {} -> upstream {} -> wordgame {}", edgeUrl(), proxyUrl(),
                 upstream.getListen(), wordgameUrl());
+    }
+
+    /**
+     * Server-side metrics: {@code PROMETHEUS_URL} (a Prometheus the user runs, which must scrape
+     * {@code prometheus-targets.json} written into the run directory), else a Prometheus started for the run when
+     * one is installed ({@code PROMETHEUS_BIN} or {@code prometheus} on PATH) unless {@code -Dprometheus=false},
+     * else none: the run falls back to /metrics snapshots and its report says why.
+     */
+    private void startPrometheus() throws IOException {
+        String external = System.getenv("PROMETHEUS_URL");
+        Path dir = options.runDir().resolve("prometheus");
+        if (external != null && !external.isBlank()) {
+            Files.createDirectories(dir);
+            io.vertx.core.json.JsonArray sd = new io.vertx.core.json.JsonArray();
+            metricsTargets().forEach((job, url) -> sd.add(new io.vertx.core.json.JsonObject()
+                    .put("targets", new io.vertx.core.json.JsonArray().add(url.replaceFirst("^http://", "").replaceFirst("/.*", "")))
+                    .put("labels", new io.vertx.core.json.JsonObject().put("job", job)
+                            .put("__metrics_path__", url.replaceFirst("^http://[^/]+", "")))));
+            Files.writeString(options.runDir().resolve("prometheus-targets.json"), sd.encodePrettily());
+            prometheusUrl = external;
+            metricsSource = "Prometheus at PROMETHEUS_URL " + external;
+            return;
+        }
+        if ("false".equals(System.getProperty("prometheus"))) {
+            metricsSource = "/metrics snapshots at phase boundaries (Prometheus switched off with -Dprometheus=false)";
+            return;
+        }
+        Path bin = PrometheusServer.find();
+        if (bin == null) {
+            metricsSource = "/metrics snapshots at phase boundaries (no Prometheus installed: PROMETHEUS_BIN, PATH)";
+            LOG.warn("no prometheus found (PROMETHEUS_BIN, PATH): server-side numbers come from /metrics snapshots");
+            return;
+        }
+        try {
+            Map<String, String> targets = new LinkedHashMap<>();
+            metricsTargets().forEach((job, url) -> targets.put(job, url.replaceFirst("^http://", "")));
+            prometheus = PrometheusServer.start(bin, dir, targets);
+            started.add(prometheus);
+            prometheusUrl = prometheus.url();
+            metricsSource = "Prometheus started for the run (" + bin + ", 1 s scrape) at " + prometheusUrl;
+        } catch (IOException e) {
+            metricsSource = "/metrics snapshots at phase boundaries (Prometheus failed to start: " + e.getMessage() + ")";
+            LOG.warn("prometheus failed to start: {}; falling back to /metrics snapshots", e.getMessage());
+        }
+    }
+
+    /** Component (Prometheus job) -> its /metrics URL. */
+    public Map<String, String> metricsTargets() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("wordgame", wordgameUrl() + "/metrics");
+        t.put("proxy", proxyMetricsUrl());
+        t.put("chaos", faults.apiUrl().replaceFirst("/+$", "") + "/metrics");
+        return t;
+    }
+
+    /** The Prometheus this run's numbers come from, or null (snapshots). */
+    public String prometheusUrl() {
+        return prometheusUrl;
+    }
+
+    /** Where the server-side numbers come from, in words, for the report. */
+    public String metricsSource() {
+        return metricsSource;
+    }
+
+    /** The JVMs to profile: component -> pid (the proxy's changes when it restarts). */
+    public synchronized Map<String, Long> jvms() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (wordgame != null) {
+            out.put("wordgame", wordgame.pid());
+        }
+        if (proxy != null) {
+            out.put("proxy", proxy.pid());
+        }
+        return out;
     }
 
     private void startProxy(String route) throws IOException {

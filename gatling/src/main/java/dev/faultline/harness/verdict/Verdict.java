@@ -7,19 +7,63 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** One hypothesis of one phase, judged: the bound, what was measured, pass or fail. Pure functions. */
-public record Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed) {
+/**
+ * One hypothesis of one phase, judged: the bound, what was measured, pass or fail; {@code error} when it could not
+ * be judged at all (a harness problem, not a breach). Pure functions.
+ */
+public record Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed,
+                      String error) {
 
-    /** Judges every hypothesis of every phase from the phase's stats; a phase without requests fails its hypotheses. */
+    public Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed) {
+        this(phase, hypothesis, bound, measured, requests, passed, null);
+    }
+
+    /** The server-side value of a hypothesis in a phase (NaN: no data). */
+    public interface ServerValues {
+        double value(String phase, Experiment.ServerBound hypothesis) throws java.io.IOException;
+    }
+
+    private static final ServerValues NONE = (p, h) -> {
+        throw new java.io.IOException("no server-side metrics in this run");
+    };
+
+    /** Judges the client-side hypotheses; server-side ones cannot be judged without server values. */
     public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats) {
+        return judge(experiment, stats, NONE);
+    }
+
+    /**
+     * Judges every hypothesis of every phase: client-side ones from the phase's stats (a phase without requests
+     * fails them), server-side ones from {@code server}.
+     */
+    public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats, ServerValues server) {
         List<Verdict> out = new ArrayList<>();
         for (Experiment.Phase phase : experiment.phases()) {
             PhaseStats s = stats.getOrDefault(phase.name(), new PhaseStats());
             for (Hypothesis h : phase.hypotheses()) {
-                out.add(judge(phase.name(), h, s));
+                out.add(h instanceof Experiment.ServerBound b ? judgeServer(phase.name(), b, s.count(), server)
+                        : judge(phase.name(), h, s));
             }
         }
         return out;
+    }
+
+    static Verdict judgeServer(String phase, Experiment.ServerBound h, long requests, ServerValues server) {
+        String bound = h.op() + " " + Experiment.fmtNumber(h.bound());
+        try {
+            double v = server.value(phase, h);
+            if (Double.isNaN(v)) {
+                return new Verdict(phase, h.describe(), bound, "no data", requests, false);
+            }
+            return new Verdict(phase, h.describe(), bound, fmt(v), requests, h.holds(v));
+        } catch (java.io.IOException | RuntimeException e) {
+            return new Verdict(phase, h.describe(), bound, "not judged", requests, false, e.getMessage());
+        }
+    }
+
+    /** Whether this hypothesis could not be judged (a harness failure rather than a breach). */
+    public boolean broken() {
+        return error != null;
     }
 
     static Verdict judge(String phase, Hypothesis h, PhaseStats s) {
@@ -62,7 +106,7 @@ public record Verdict(String phase, String hypothesis, String bound, String meas
                 "measured", "requests", "verdict"));
         for (Verdict v : verdicts) {
             sb.append(String.format(Locale.ROOT, "%-16s %-36s %-12s %-16s %9d  %s%n", v.phase(), v.hypothesis(),
-                    v.bound(), v.measured(), v.requests(), v.passed() ? "PASS" : "FAIL"));
+                    v.bound(), v.measured(), v.requests(), v.passed() ? "PASS" : v.broken() ? "ERROR: " + v.error() : "FAIL"));
         }
         return sb.toString();
     }

@@ -49,6 +49,25 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void serverSideHypothesesNameAMeasureOrPromql() {
+        Experiment e = ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - server: {measure: proxy.retries, bound: \"> 0\"}\n"
+                        + "  - server: {promql: 'sum(rate(x$window))', bound: \"<= 1.5\"}"), "demo.yml");
+        assertThat(e.phase("fault").orElseThrow().hypotheses()).containsSubsequence(
+                new Experiment.ServerBound("proxy.retries", null, ">", 0),
+                new Experiment.ServerBound(null, "sum(rate(x$window))", "<=", 1.5));
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - server: {measure: proxy.nothing, bound: \"> 0\"}"), "demo.yml"))
+                .hasMessageStartingWith("demo.yml: phases[1].hypotheses[1].server.measure: \"proxy.nothing\" is not a known measure (known: ");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - server: {measure: proxy.retries, bound: \"lots\"}"), "demo.yml"))
+                .hasMessage("demo.yml: phases[1].hypotheses[1].server.bound: \"lots\" is not \"<op> <number>\" (op: <, <=, >, >=, ==)");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - server: {bound: \"> 1\"}"), "demo.yml"))
+                .hasMessage("demo.yml: phases[1].hypotheses[1].server: needs exactly one of measure, promql");
+    }
+
+    @Test
     void errorsNameTheFileTheKeyAndTheValue() {
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("duration: 5s\n  hypotheses:\n  - success",
                 "duration: 5x\n  hypotheses:\n  - success"), "demo.yml"))

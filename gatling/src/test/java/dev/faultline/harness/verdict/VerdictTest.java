@@ -51,4 +51,33 @@ class VerdictTest {
         assertThat(v.get(3)).extracting(Verdict::passed, Verdict::measured).containsExactly(false, "no requests");
         assertThat(Verdict.table(v)).contains("FAIL", "baseline", "success ratio >= 0.9");
     }
+
+    @Test
+    void serverSideHypothesesUseServerValuesAndCannotJudgeWithoutThem() {
+        Experiment e = ExperimentLoader.parse("""
+                name: s
+                load: {rate: 1}
+                phases:
+                - name: fault
+                  duration: 1s
+                  hypotheses:
+                  - server: {measure: proxy.retries, bound: "> 0"}
+                  - server: {measure: proxy.breakerOpen, bound: "== 1"}
+                  - server: {promql: 'sum(up)', bound: "< 1"}
+                """, "s.yml");
+        Verdict.ServerValues values = (phase, h) -> {
+            if (h.promql() != null) {
+                throw new java.io.IOException("needs a Prometheus");
+            }
+            return h.measure().equals("proxy.retries") ? 12 : Double.NaN;
+        };
+        List<Verdict> v = Verdict.judge(e, Map.of(), values);
+        assertThat(v.get(0)).extracting(Verdict::passed, Verdict::measured, Verdict::bound)
+                .containsExactly(true, "12.000", "> 0");
+        assertThat(v.get(1)).extracting(Verdict::passed, Verdict::measured, Verdict::broken)
+                .containsExactly(false, "no data", false);
+        assertThat(v.get(2)).extracting(Verdict::passed, Verdict::broken, Verdict::error)
+                .containsExactly(false, true, "needs a Prometheus");
+        assertThat(Verdict.table(v)).contains("ERROR: needs a Prometheus");
+    }
 }

@@ -63,12 +63,7 @@ public record MetricsSnapshot(long epochMillis, Map<String, List<Sample>> sample
             }
             int sp = rest.indexOf(' ');
             String v = sp < 0 ? rest : rest.substring(0, sp);
-            double value = switch (v) {
-                case "+Inf" -> Double.POSITIVE_INFINITY;
-                case "-Inf" -> Double.NEGATIVE_INFINITY;
-                case "NaN" -> Double.NaN;
-                default -> Double.parseDouble(v);
-            };
+            double value = PromClient.number(v);
             out.computeIfAbsent(name, k -> new ArrayList<>()).add(new Sample(Map.copyOf(labels), value));
         }
         return new MetricsSnapshot(epochMillis, out);

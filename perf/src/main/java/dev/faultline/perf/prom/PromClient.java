@@ -104,6 +104,16 @@ public final class PromClient {
     }
 
     private static double[] point(JsonArray a) {
-        return new double[] {((Number) a.getValue(0)).doubleValue(), Double.parseDouble(a.getString(1))};
+        return new double[] {((Number) a.getValue(0)).doubleValue(), number(a.getString(1))};
+    }
+
+    /** Prometheus's sample values: decimal, {@code +Inf}, {@code -Inf}, {@code NaN}. */
+    static double number(String s) {
+        return switch (s) {
+            case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            case "NaN" -> Double.NaN;
+            default -> Double.parseDouble(s);
+        };
     }
 }

@@ -44,9 +44,7 @@ public final class ReportBuilder {
             runWide.add(Attachment.bytes("Log excerpt: " + log.getFileName(), "text/plain", "txt", logExcerpt(log)));
         }
         List<Link> links = new ArrayList<>();
-        if (run.gatlingReport() != null) {
-            links.add(new Link("Gatling report", rel(reportDir, run.gatlingReport())));
-        }
+        links.add(new Link("Gatling report", rel(reportDir, run.gatlingReport())));
         links.add(new Link("Run directory", rel(reportDir, run.dir())));
 
         List<Case> cases = new ArrayList<>();

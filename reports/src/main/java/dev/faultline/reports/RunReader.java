@@ -97,7 +97,7 @@ public final class RunReader {
                 server.getString("source", timeline.getString("metricsSource", "no server-side metrics captured")),
                 server.getBoolean("prometheus", false), List.copyOf(phases), List.copyOf(vs), List.copyOf(points),
                 perPhase, units, series, List.copyOf(recs), profiles.getString("disabled"),
-                Files.isRegularFile(gatling) ? gatling : null, List.copyOf(logs));
+                gatling, List.copyOf(logs));
     }
 
     private static Path file(Path dir, String rel) {

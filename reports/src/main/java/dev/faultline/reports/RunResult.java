@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One experiment's run as the report sees it, read from its run directory by {@link RunReader}: the phases as they
+ * One experiment's run as the report sees it ({@code gatlingReport} is where the harness puts Gatling's report, which
+ * Gatling writes after the report is compiled), read from its run directory by {@link RunReader}: the phases as they
  * ran, the verdicts, what the load saw per second, the server-side numbers per phase, and the profiles.
  */
 public record RunResult(String experiment, String description, String target, Path dir, long startMillis,

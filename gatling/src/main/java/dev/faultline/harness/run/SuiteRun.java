@@ -109,7 +109,44 @@ public final class SuiteRun {
         }
         runs.forEach(r -> r.attach(stack));
         long startedAt = System.currentTimeMillis();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> copyGatlingReport(startedAt), "copy-gatling-report"));
+        this.reportRoot = stackDir;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            copyGatlingReport(startedAt);
+            if (reportIndex != null) {
+                System.out.println("Faultline report: " + reportIndex);
+            }
+        }, "faultline-report"));
+    }
+
+    private Path reportRoot;
+    private volatile Path reportIndex;
+
+    /**
+     * Compiles the Allure report from every experiment that was judged (results in {@code <dir>/allure-results},
+     * rendered into {@code reports/allure-report/}) and prints its path; {@code -Dreport=false} skips it. Gatling
+     * writes its own report after this, and the exit hook copies it to where the report links
+     * ({@code <run>/gatling/index.html}).
+     */
+    public void compileReport() {
+        Path dir = reportRoot;
+        if ("false".equals(System.getProperty("report"))) {
+            return;
+        }
+        List<Path> judged = runs.stream().map(ExperimentRun::runDir)
+                .filter(d -> Files.isRegularFile(d.resolve("verdicts.json"))).toList();
+        if (judged.isEmpty()) {
+            System.err.println("faultline: no experiment was judged; no report");
+            return;
+        }
+        try {
+            java.util.Map<String, String> facts = new java.util.LinkedHashMap<>();
+            facts.put("Fault backend", runs.get(0).stackOptions(repoRoot, dir).faultBackend());
+            facts.put("Child JVM options", String.join(" ", Stack.Options.defaults(repoRoot, dir).jvmArgs()));
+            reportIndex = dev.faultline.reports.Reports.compile(repoRoot, judged, dir.resolve("allure-results"), facts);
+            System.out.println("\nFaultline report: " + reportIndex + "\n");
+        } catch (IOException | RuntimeException e) {
+            System.err.println("faultline: the report could not be compiled: " + e.getMessage());
+        }
     }
 
     /**

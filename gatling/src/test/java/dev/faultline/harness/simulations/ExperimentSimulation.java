@@ -215,5 +215,6 @@ public class ExperimentSimulation extends Simulation {
     public void after() {
         suite.judgeOnce();
         suite.close();
+        suite.compileReport();
     }
 }

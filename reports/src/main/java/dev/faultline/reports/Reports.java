@@ -28,9 +28,14 @@ public final class Reports {
      */
     public static Path compile(Path repoRoot, List<Path> runDirs, Path results, Map<String, String> facts)
             throws IOException {
+        return compile(repoRoot, runDirs, results, facts, repoRoot.resolve("reports").resolve("allure-report"));
+    }
+
+    /** As {@link #compile(Path, List, Path, Map)}, rendering into {@code reportDir}. */
+    public static Path compile(Path repoRoot, List<Path> runDirs, Path results, Map<String, String> facts,
+                               Path reportDir) throws IOException {
         AllureRenderer.deleteTree(results);
         AllureResults out = new AllureResults(results);
-        Path reportDir = repoRoot.resolve("reports").resolve("allure-report");
         List<RunResult> runs = new ArrayList<>();
         for (Path d : runDirs) {
             RunResult run = RunReader.read(d);

@@ -123,7 +123,8 @@ public final class SuiteRun {
 
     /**
      * Compiles the Allure report from every experiment that was judged (results in {@code <dir>/allure-results},
-     * rendered into {@code reports/allure-report/}) and prints its path; {@code -Dreport=false} skips it. Gatling
+     * rendered into {@code reports/allure-report/} or {@code -Dfaultline.reportDir}) and prints its path;
+     * {@code -Dreport=false} skips it. Gatling
      * writes its own report after this, and the exit hook copies it to where the report links
      * ({@code <run>/gatling/index.html}).
      */
@@ -142,7 +143,10 @@ public final class SuiteRun {
             java.util.Map<String, String> facts = new java.util.LinkedHashMap<>();
             facts.put("Fault backend", runs.get(0).stackOptions(repoRoot, dir).faultBackend());
             facts.put("Child JVM options", String.join(" ", Stack.Options.defaults(repoRoot, dir).jvmArgs()));
-            reportIndex = dev.faultline.reports.Reports.compile(repoRoot, judged, dir.resolve("allure-results"), facts);
+            Path reportDir = Path.of(System.getProperty("faultline.reportDir",
+                    repoRoot.resolve("reports").resolve("allure-report").toString()));
+            reportIndex = dev.faultline.reports.Reports.compile(repoRoot, judged, dir.resolve("allure-results"), facts,
+                    reportDir);
             System.out.println("\nFaultline report: " + reportIndex + "\n");
         } catch (IOException | RuntimeException e) {
             System.err.println("faultline: the report could not be compiled: " + e.getMessage());

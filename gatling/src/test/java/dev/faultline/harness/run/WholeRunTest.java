@@ -25,15 +25,19 @@ class WholeRunTest {
     Path dir;
 
     /** A Gatling run of one experiment in its own JVM, as the Maven plugin forks it. */
-    static Process gatling(Path experiment, Path dir, Path out) throws java.io.IOException {
+    static Process gatling(Path experiment, Path dir, Path out, String... properties) throws java.io.IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xmx512m",
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xmx512m", "-Djava.awt.headless=true",
                 "-Dfaultline.root=" + ROOT, "-Dexperiment=" + experiment,
-                "-cp", classpath.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
+                "-Dfaultline.reportDir=" + dir.resolve("allure-report")));
+        for (String p : properties) {
+            cmd.add("-D" + p);
+        }
+        cmd.addAll(List.of("-cp", classpath.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
                 "io.gatling.app.Gatling", "-s", "dev.faultline.harness.simulations.ExperimentSimulation",
-                "-rf", dir.resolve("results").toString())
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                "-rf", dir.resolve("results").toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
     /** The stack's processes of a run: their command lines carry {@code -Dfaultline.run=<run dir>}. */
@@ -85,9 +89,10 @@ class WholeRunTest {
                   - {link: upstream, toxic: latency, attributes: {latency: 100}}
                   hypotheses:
                   - p50: "< 10ms"
+                  - server: {measure: wordgame.requestRate, bound: "> 0"}
                 """);
         Path out = dir.resolve("gatling.log");
-        Process p = gatling(doomed, dir, out);
+        Process p = gatling(doomed, dir, out, "prometheus=false");
         boolean ended = p.waitFor(150, TimeUnit.SECONDS);
         if (!ended) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -105,5 +110,58 @@ class WholeRunTest {
         assertThat(verdicts.getJsonArray("verdicts").getJsonObject(0).getBoolean("passed")).isFalse();
         assertThat(runDir.resolve("timeline.json")).exists();
         assertThat(processesOf(runDir)).as("processes of the stack still running").isEmpty();
+
+        // the capture without Prometheus: /metrics snapshots at the boundaries, a profile per JVM, the report
+        JsonObject server = new JsonObject(Files.readString(runDir.resolve("metrics/server.json")));
+        assertThat(server.getString("source")).contains("snapshots", "-Dprometheus=false");
+        assertThat(server.getJsonObject("phases").getJsonObject("slow").getDouble("wordgame.requestRate")).isPositive();
+        assertThat(verdicts.getJsonArray("verdicts").getJsonObject(1).getBoolean("passed"))
+                .as("the server-side hypothesis held, from snapshots").isTrue();
+        assertThat(new JsonObject(Files.readString(runDir.resolve("profiles/profiles.json"))).getJsonArray("recordings"))
+                .extracting(r -> ((JsonObject) r).getString("component")).containsExactlyInAnyOrder("wordgame", "proxy");
+        assertThat(dir.resolve("allure-report/index.html")).isNotEmptyFile();
+        assertThat(log).contains("Faultline report: " + dir.resolve("allure-report/index.html"));
+    }
+
+    @Test
+    void withPrometheusTheServerSideNumbersArePromql() throws Exception {
+        new dev.faultline.testkit.ExternalTool("prometheus", "PROMETHEUS_BIN", "install Debian's prometheus package")
+                .require();
+        Path exp = Files.writeString(dir.resolve("scraped.yml"), """
+                name: scraped
+                load: {rate: 5, thinkTime: 10ms..20ms}
+                phases:
+                - name: errors
+                  duration: 6s
+                  faults:
+                  - http: {errorRate: 1.0, errorCode: 500}
+                  hypotheses:
+                  - server: {measure: proxy.breakerOpen, bound: "== 1"}
+                  - server: {promql: 'sum(increase(proxy_upstream_attempts_seconds_count{job="proxy"}$window))', bound: "> 0"}
+                """);
+        Path out = dir.resolve("scraped.log");
+        Process p = gatling(exp, dir, out, "report=false");
+        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String log = Files.readString(out);
+        assertThat(ended).as(log).isTrue();
+        Matcher m = Pattern.compile("Faultline experiment scraped \\((\\S+)\\)").matcher(log);
+        assertThat(m.find()).as(log).isTrue();
+        Path runDir = Path.of(m.group(1));
+        JsonObject server = new JsonObject(Files.readString(runDir.resolve("metrics/server.json")));
+        assertThat(server.getBoolean("prometheus")).isTrue();
+        assertThat(server.getString("source")).startsWith("Prometheus started for the run");
+        assertThat(server.getJsonObject("series").getJsonArray("proxy.requestRate")).isNotEmpty();
+        JsonObject verdicts = new JsonObject(Files.readString(runDir.resolve("verdicts.json")));
+        assertThat(verdicts.getJsonArray("verdicts")).allSatisfy(v ->
+                assertThat(((JsonObject) v).getBoolean("passed")).as(v.toString()).isTrue());
+        assertThat(p.exitValue()).as(log).isZero();
+        assertThat(processesOf(runDir)).isEmpty();
+        assertThat(ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+                .map(c -> c.contains("prometheus") && c.contains(runDir.toString())).orElse(false)).toList())
+                .as("prometheus stopped").isEmpty();
     }
 }

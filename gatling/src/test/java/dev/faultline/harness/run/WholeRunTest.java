@@ -40,6 +40,18 @@ class WholeRunTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
 
+    /** Waits (150 s at most) for a run to end by itself and returns its output; kills it and fails otherwise. */
+    static String finish(Process p, Path out) throws Exception {
+        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String log = Files.readString(out);
+        assertThat(ended).as("the run ended by itself; output:\n" + log).isTrue();
+        return log;
+    }
+
     /** The stack's processes of a run: their command lines carry {@code -Dfaultline.run=<run dir>}. */
     static List<ProcessHandle> processesOf(Path runDir) {
         return ProcessHandle.allProcesses()
@@ -93,13 +105,7 @@ class WholeRunTest {
                 """);
         Path out = dir.resolve("gatling.log");
         Process p = gatling(doomed, dir, out, "prometheus=false");
-        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
-        if (!ended) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String log = Files.readString(out);
-        assertThat(ended).as("the run ended by itself; output:\n" + log).isTrue();
+        String log = finish(p, out);
         assertThat(p.exitValue()).as(log).isNotZero();
         assertThat(log).contains("p50 < 10 ms", "FAIL", "hypotheses (verdicts.json)");
         Matcher m = Pattern.compile("Faultline experiment doomed \\((\\S+)\\)").matcher(log);
@@ -139,13 +145,7 @@ class WholeRunTest {
                 """);
         Path out = dir.resolve("scraped.log");
         Process p = gatling(exp, dir, out, "report=false");
-        boolean ended = p.waitFor(150, TimeUnit.SECONDS);
-        if (!ended) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String log = Files.readString(out);
-        assertThat(ended).as(log).isTrue();
+        String log = finish(p, out);
         Matcher m = Pattern.compile("Faultline experiment scraped \\((\\S+)\\)").matcher(log);
         assertThat(m.find()).as(log).isTrue();
         Path runDir = Path.of(m.group(1));

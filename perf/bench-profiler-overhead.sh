@@ -15,7 +15,7 @@ mkdir -p "$out"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 [ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -q -B package -DskipTests
 
-plain=18700; profiled=18701
+plain=18750; profiled=18751
 pids=""
 stop_profiler() {
     [ -n "${prof_pid:-}" ] && java -cp perf/target/perf.jar one.profiler.AsyncProfilerLoader profiler stop \
@@ -34,6 +34,9 @@ prof_pid=$!
 pids="$pids $prof_pid"
 wait_http "http://127.0.0.1:$plain/health"
 wait_http "http://127.0.0.1:$profiled/health"
+for p in $plain_pid $prof_pid; do
+    kill -0 "$p" 2>/dev/null || { echo "bench: a word-game server did not start (port taken?); see $out/" >&2; exit 1; }
+done
 
 # the same command line the harness uses per phase (dev.faultline.perf.profile.AsyncProfiler)
 java -cp perf/target/perf.jar one.profiler.AsyncProfilerLoader profiler start -e cpu -i 10ms --alloc 512k \

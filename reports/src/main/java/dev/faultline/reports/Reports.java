@@ -62,7 +62,7 @@ public final class Reports {
         out.environment(env);
         String ci = System.getenv("CI");
         out.executor("true".equals(ci) ? "CI" : "local", "true".equals(ci) ? "ci" : "local",
-                runDirs.isEmpty() ? "empty" : runDirs.get(0).getFileName().toString(), Instant.now().getEpochSecond(),
+                results.toAbsolutePath().getParent().getFileName().toString(), Instant.now().getEpochSecond(),
                 "Faultline");
         out.categories();
         return AllureRenderer.render(AllureRenderer.home(repoRoot), results, reportDir, "Faultline");

@@ -61,7 +61,7 @@ public final class WordgameServer implements AutoCloseable {
     /** Binds and starts serving; returns the bound port. Throws {@link StartException} when it cannot listen. */
     public int start() {
         RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
-        HttpServerOptions options = serverOptions();
+        HttpServerOptions options = serverOptions(config);
         try {
             // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
             // one server per event loop.
@@ -84,7 +84,11 @@ public final class WordgameServer implements AutoCloseable {
         return port;
     }
 
-    private HttpServerOptions serverOptions() {
+    /**
+     * The listeners' options, TLS included. Package-private and static so that tests (the in-memory TLS handshake
+     * benchmark) build their server-side {@code SSLEngine} from exactly these options.
+     */
+    static HttpServerOptions serverOptions(ServerConfig config) {
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setIdleTimeout((int) config.idleTimeout().toSeconds())

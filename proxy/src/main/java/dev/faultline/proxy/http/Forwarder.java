@@ -3,12 +3,11 @@ package dev.faultline.proxy.http;
 import dev.faultline.proxy.config.ProxyConfig;
 import dev.faultline.proxy.config.ProxyConfig.Route;
 import dev.faultline.proxy.telemetry.ProxyMetrics;
+import dev.faultline.proxy.telemetry.Tracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -62,19 +61,21 @@ final class Forwarder implements Handler<HttpServerRequest> {
     private final List<RouteRuntime> routes;
     private final HttpClient client;
     private final ProxyMetrics metrics;
-    private final Tracer tracer;
+    private final ProxyMetrics.RouteMeters unmatched;
+    private final Tracing tracing;
     private final TextMapPropagator propagator;
     private final AtomicBoolean accepting;
 
     Forwarder(Vertx vertx, ProxyConfig config, List<RouteRuntime> routes, HttpClient client, ProxyMetrics metrics,
-              Tracer tracer, TextMapPropagator propagator, AtomicBoolean accepting) {
+              Tracing tracing, AtomicBoolean accepting) {
         this.vertx = vertx;
         this.config = config;
         this.routes = routes;
         this.client = client;
         this.metrics = metrics;
-        this.tracer = tracer;
-        this.propagator = propagator;
+        this.unmatched = metrics.route("unmatched");
+        this.tracing = tracing;
+        this.propagator = tracing.propagator();
         this.accepting = accepting;
     }
 
@@ -124,6 +125,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
         final String requestId;
         final Span span;
         final String routeName;
+        final ProxyMetrics.RouteMeters meters;
         boolean done;
         Buffer body;
         HttpClientRequest current;
@@ -136,13 +138,12 @@ final class Forwarder implements Handler<HttpServerRequest> {
             this.rt = rt;
             this.route = rt == null ? null : rt.route;
             this.routeName = rt == null ? "unmatched" : rt.route.name();
+            this.meters = rt == null ? unmatched : rt.meters;
             String given = req.getHeader("X-Request-Id");
             this.requestId = given != null && !given.isEmpty() && given.length() <= 128
                     && given.chars().allMatch(c -> c > 0x20 && c < 0x7f) ? given : newId();
             Context parent = propagator.extract(Context.root(), req, GETTER);
-            this.span = tracer.spanBuilder(req.method().name() + " " + routeName).setParent(parent)
-                    .setSpanKind(SpanKind.SERVER).setAttribute("http.request.method", req.method().name())
-                    .setAttribute("url.path", req.path()).setAttribute("http.route", routeName).startSpan();
+            this.span = tracing.serverSpan(parent, req.method().name(), req.path(), routeName);
             metrics.inFlight().incrementAndGet();
             HttpServerResponse out = req.response();
             out.putHeader("X-Request-Id", requestId);
@@ -229,9 +230,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
             }
             attempts++;
             long t0 = System.nanoTime();
-            Span attemptSpan = tracer.spanBuilder(req.method().name() + " upstream").setParent(Context.root().with(span))
-                    .setSpanKind(SpanKind.CLIENT).setAttribute("server.port", (long) route.forwardPort())
-                    .setAttribute("faultline.attempt", (long) attempts).startSpan();
+            Span attemptSpan = tracing.attemptSpan(span, req.method().name(), route.forwardPort(), attempts);
             MultiMap headers = Headers.endToEnd(req.headers(), true);
             String remote = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
             if (remote != null) {
@@ -265,7 +264,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
                 if (ar.succeeded()) {
                     HttpClientResponse resp = ar.result();
                     int status = resp.statusCode();
-                    metrics.attempt(routeName, Integer.toString(status), nanos);
+                    rt.meters.attempt(status, nanos);
                     attemptSpan.setAttribute("http.response.status_code", (long) status);
                     attemptSpan.end();
                     breaker.ifPresent(b -> b.onResult(nanos, TimeUnit.NANOSECONDS, status));
@@ -358,7 +357,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
             if (resp.statusMessage() != null) {
                 out.setStatusMessage(resp.statusMessage());
             }
-            out.headers().addAll(Headers.endToEnd(resp.headers(), false));
+            Headers.copyEndToEnd(resp.headers(), out.headers(), false);
             out.putHeader("X-Request-Id", requestId);
             long length = contentLength(resp.getHeader("Content-Length"));
             if (length >= 0 && length <= config.limits().replayBufferBytes()) {
@@ -408,7 +407,7 @@ final class Forwarder implements Handler<HttpServerRequest> {
             HttpServerResponse out = req.response();
             int status = out.ended() ? out.getStatusCode() : 499;
             long nanos = System.nanoTime() - startNanos;
-            metrics.request(routeName, req.method().name(), status, nanos);
+            meters.request(req.method().name(), status, nanos);
             span.setAttribute("http.response.status_code", (long) status);
             if (status >= 500) {
                 span.setStatus(StatusCode.ERROR);

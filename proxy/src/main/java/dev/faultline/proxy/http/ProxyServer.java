@@ -54,7 +54,7 @@ public final class ProxyServer implements AutoCloseable {
         RateLimiterRegistry limiters = RateLimiterRegistry.ofDefaults();
         RetryRegistry retries = RetryRegistry.ofDefaults();
         for (ProxyConfig.Route r : config.paths()) {
-            routes.add(new RouteRuntime(r, breakers, limiters, retries));
+            routes.add(new RouteRuntime(r, breakers, limiters, retries, metrics));
         }
         metrics.bind(breakers, limiters, retries);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(instances)
@@ -78,8 +78,7 @@ public final class ProxyServer implements AutoCloseable {
                                 .setMaxHeaderSize(config.limits().maxHeaderBytes()),
                         new PoolOptions().setHttp1MaxSize(config.limits().maxConnectionsPerRoute())
                                 .setMaxWaitQueueSize(config.limits().maxInFlight()));
-                Forwarder forwarder = new Forwarder(vertx, config, routes, client, metrics, tracing.tracer(),
-                        tracing.propagator(), accepting);
+                Forwarder forwarder = new Forwarder(vertx, config, routes, client, metrics, tracing, accepting);
                 return vertx.createHttpServer(options).requestHandler(forwarder).listen(config.port(), config.host())
                         .onSuccess(servers::add);
             }

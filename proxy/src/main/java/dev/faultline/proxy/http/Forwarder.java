@@ -34,6 +34,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.opentelemetry.api.trace.Span;
@@ -74,6 +75,10 @@ final class Forwarder {
     private static final int PENDING_BODY_BYTES = 64 * 1024;
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
             .withNameValidation(false).withValueValidation(false);
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    private static final AsciiString B3 = AsciiString.cached("b3");
+    private static final AsciiString B3_TRACE_ID = AsciiString.cached("x-b3-traceid");
+    private static final AsciiString UBER_TRACE_ID = AsciiString.cached("uber-trace-id");
     private static final TextMapGetter<HttpHeaders> GETTER = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(HttpHeaders carrier) {
@@ -241,7 +246,8 @@ final class Forwarder {
             this.keepAlive = keepAliveRequested;
             String given = req.headers().get("X-Request-Id");
             this.requestId = validId(given) ? given : newId();
-            Context parent = propagator.extract(Context.root(), req.headers(), GETTER);
+            Context parent = carriesTraceContext(req.headers())
+                    ? propagator.extract(Context.root(), req.headers(), GETTER) : Context.root();
             this.span = tracing.serverSpan(parent, method, path, routeName);
             metrics.inFlight().incrementAndGet();
         }
@@ -829,6 +835,14 @@ final class Forwarder {
             }
             conn.answered(this);
         }
+    }
+
+    /**
+     * Whether any of the headers a span context is read from is there (W3C, B3 single and multi, Jaeger); without
+     * them every propagator finds nothing, so the (costly: Jaeger's lists every header name) extraction is skipped.
+     */
+    private static boolean carriesTraceContext(HttpHeaders h) {
+        return h.contains(TRACEPARENT) || h.contains(B3) || h.contains(B3_TRACE_ID) || h.contains(UBER_TRACE_ID);
     }
 
     private static boolean validId(String id) {

@@ -11,8 +11,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -54,11 +52,17 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMs, TimeUnit.MILLISECONDS))
+                        Handler handler = new Handler();
+                        ch.pipeline().addLast("idle", new IdleTimeout(idleTimeoutMs) {
+                                    @Override
+                                    boolean busy() {
+                                        return handler.exchange != null;
+                                    }
+                                })
                                 .addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
                                         .setMaxInitialLineLength(8192).setMaxHeaderSize(maxHeaderBytes)
                                         .setMaxChunkSize(64 * 1024), false, false))
-                                .addLast("upstream", new Handler());
+                                .addLast("upstream", handler);
                     }
                 });
     }
@@ -105,7 +109,7 @@ final class UpstreamPool {
     }
 
     static Handler handler(Channel ch) {
-        return (Handler) ch.pipeline().get("upstream");
+        return (Handler) ch.pipeline().last(); // added last, never removed
     }
 
     private void connect(Waiter w) {
@@ -184,13 +188,6 @@ final class UpstreamPool {
                 ex.upstreamFailed(cause);
             }
             ctx.close();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent && exchange == null) {
-                ctx.close();
-            }
         }
     }
 }

@@ -21,6 +21,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     final Channel channel;
     /** Upstream pools of this connection's event loop, by host:port. */
     final Map<String, UpstreamPool> pools;
+    /** The same pools by route index, once looked up. */
+    final UpstreamPool[] poolByRoute;
     String remoteAddress;
     /** The exchange whose answer is being made, if any. */
     private Forwarder.Exchange current;
@@ -35,6 +37,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.forwarder = forwarder;
         this.channel = channel;
         this.pools = forwarder.pools(channel.eventLoop());
+        this.poolByRoute = new UpstreamPool[forwarder.routeCount()];
     }
 
     @Override

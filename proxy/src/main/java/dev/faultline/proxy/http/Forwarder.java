@@ -75,6 +75,10 @@ final class Forwarder {
     private static final int PENDING_BODY_BYTES = 64 * 1024;
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
             .withNameValidation(false).withValueValidation(false);
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     private static final AsciiString B3 = AsciiString.cached("b3");
     private static final AsciiString B3_TRACE_ID = AsciiString.cached("x-b3-traceid");
@@ -124,6 +128,11 @@ final class Forwarder {
     }
 
     private UpstreamPool pool(ClientConnection conn, Route route) {
+        int slot = route.index();
+        UpstreamPool[] byRoute = conn.poolByRoute;
+        if (slot >= 0 && slot < byRoute.length && byRoute[slot] != null) {
+            return byRoute[slot];
+        }
         String key = route.forwardHost() + ':' + route.forwardPort();
         UpstreamPool p = conn.pools.get(key);
         if (p == null) {
@@ -136,7 +145,14 @@ final class Forwarder {
                     config.limits().idleTimeout().toMillis());
             conn.pools.put(key, p);
         }
+        if (slot >= 0 && slot < byRoute.length) {
+            byRoute[slot] = p;
+        }
         return p;
+    }
+
+    int routeCount() {
+        return routes.size();
     }
 
     Exchange exchange(ClientConnection conn, HttpRequest req) {
@@ -244,7 +260,7 @@ final class Forwarder {
             this.meters = found == null ? unmatched : found.meters;
             this.keepAliveRequested = HttpUtil.isKeepAlive(req);
             this.keepAlive = keepAliveRequested;
-            String given = req.headers().get("X-Request-Id");
+            String given = req.headers().get(X_REQUEST_ID);
             this.requestId = validId(given) ? given : newId();
             Context parent = carriesTraceContext(req.headers())
                     ? propagator.extract(Context.root(), req.headers(), GETTER) : Context.root();
@@ -476,11 +492,11 @@ final class Forwarder {
             }
             String remote = conn.remoteAddress;
             if (remote != null) {
-                String xff = req.headers().get("X-Forwarded-For");
-                headers.set("X-Forwarded-For", xff == null ? remote : xff + ", " + remote);
+                String xff = req.headers().get(X_FORWARDED_FOR);
+                headers.set(X_FORWARDED_FOR, xff == null ? remote : xff + ", " + remote);
             }
-            headers.set("X-Forwarded-Proto", "http");
-            headers.set("X-Request-Id", requestId);
+            headers.set(X_FORWARDED_PROTO, HTTP);
+            headers.set(X_REQUEST_ID, requestId);
             propagator.inject(Context.root().with(attemptSpan), headers, (carrier, k, v) -> carrier.set(k, v));
             if (bodyMode == BUFFERED) {
                 headers.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -596,7 +612,7 @@ final class Forwarder {
             status = resp.status().code();
             HttpHeaders headers = HEADERS.newHeaders();
             Headers.copyEndToEnd(resp.headers(), headers, false);
-            headers.set("X-Request-Id", requestId);
+            headers.set(X_REQUEST_ID, requestId);
             boolean bodyless = req.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
             if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -783,7 +799,7 @@ final class Forwarder {
                     ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
                     Unpooled.wrappedBuffer(bytes), HEADERS, HEADERS);
             HttpHeaders h = out.headers();
-            h.set("X-Request-Id", requestId);
+            h.set(X_REQUEST_ID, requestId);
             if (retryAfter != null) {
                 h.set(HttpHeaderNames.RETRY_AFTER, retryAfter);
             }

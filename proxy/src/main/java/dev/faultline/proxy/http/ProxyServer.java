@@ -6,20 +6,27 @@ import dev.faultline.proxy.telemetry.Tracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
-import io.vertx.core.DeploymentOptions;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.VertxInternal;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,8 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy process: one listener per event loop for traffic, one for metrics, a pooled upstream client per event
- * loop. {@link #start()} returns when both listen; {@link #close()} drains in-flight requests first.
+ * The proxy process: the traffic listener is a Netty HTTP/1.1 pipeline on Vert.x's event loops (the request path,
+ * {@link Forwarder}, works on Netty's HTTP messages; upstream connections are pooled per event loop), metrics are a
+ * Vert.x HTTP server. {@link #start()} returns when both listen; {@link #close()} drains in-flight requests first.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
@@ -40,8 +48,10 @@ public final class ProxyServer implements AutoCloseable {
     private final Tracing tracing;
     private final List<RouteRuntime> routes = new ArrayList<>();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
-    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final int instances;
+    private Forwarder forwarder;
+    private Channel listener;
     private HttpServer metricsServer;
     private int port;
 
@@ -54,7 +64,7 @@ public final class ProxyServer implements AutoCloseable {
         RateLimiterRegistry limiters = RateLimiterRegistry.ofDefaults();
         RetryRegistry retries = RetryRegistry.ofDefaults();
         for (ProxyConfig.Route r : config.paths()) {
-            routes.add(new RouteRuntime(r, breakers, limiters, retries));
+            routes.add(new RouteRuntime(r, breakers, limiters, retries, metrics));
         }
         metrics.bind(breakers, limiters, retries);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(instances)
@@ -65,26 +75,38 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds both listeners; returns the traffic port. */
     public int start() {
-        HttpServerOptions options = new HttpServerOptions().setTcpNoDelay(true)
-                .setIdleTimeout((int) config.limits().idleTimeout().toSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setMaxHeaderSize(config.limits().maxHeaderBytes()).setMaxInitialLineLength(8192)
-                .setCompressionSupported(false);
-        await(vertx.deployVerticle(() -> new VerticleBase() {
-            @Override
-            public Future<?> start() {
-                HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                                .setTcpNoDelay(true).setIdleTimeout((int) config.limits().idleTimeout().toSeconds())
-                                .setIdleTimeoutUnit(TimeUnit.SECONDS).setMaxInitialLineLength(8192)
-                                .setMaxHeaderSize(config.limits().maxHeaderBytes()),
-                        new PoolOptions().setHttp1MaxSize(config.limits().maxConnectionsPerRoute())
-                                .setMaxWaitQueueSize(config.limits().maxInFlight()));
-                Forwarder forwarder = new Forwarder(vertx, config, routes, client, metrics, tracing.tracer(),
-                        tracing.propagator(), accepting);
-                return vertx.createHttpServer(options).requestHandler(forwarder).listen(config.port(), config.host())
-                        .onSuccess(servers::add);
-            }
-        }, new DeploymentOptions().setInstances(instances)), "listen on " + config.host() + ":" + config.port());
-        port = servers.get(0).actualPort();
+        VertxInternal vx = (VertxInternal) vertx;
+        Forwarder forwarder = new Forwarder(config, routes, metrics, tracing, accepting,
+                vx.transport().channelFactory(false));
+        this.forwarder = forwarder;
+        long idleMs = config.limits().idleTimeout().toMillis();
+        HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(config.limits().maxHeaderBytes()).setMaxChunkSize(64 * 1024);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(vx.acceptorEventLoopGroup(), vx.nettyEventLoopGroup())
+                .channelFactory(vx.transport().serverChannelFactory(false))
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clients.add(ch);
+                        ch.pipeline().addLast("idle", new IdleTimeout(idleMs))
+                                .addLast("codec", new HttpServerCodec(decoder))
+                                .addLast("continue", new HttpServerExpectContinueHandler())
+                                .addLast("proxy", new ClientConnection(forwarder, ch));
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            closeQuietly();
+            Throwable cause = bound.cause();
+            throw new StartException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+        }
+        listener = bound.channel();
+        port = ((InetSocketAddress) listener.localAddress()).getPort();
         metricsServer = await(vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60))
                 .requestHandler(req -> {
                     if (!req.path().equals(config.metrics().path())) {
@@ -143,21 +165,31 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then releases everything. */
+    /**
+     * Stops accepting, lets in-flight requests finish (up to the shutdown timeout; answers say
+     * {@code Connection: close}), then closes every connection and releases everything.
+     */
     @Override
     public void close() {
         accepting.set(false);
         long timeout = config.limits().shutdownTimeout().toMillis();
-        List<Future<Void>> shutdowns = new ArrayList<>();
-        for (HttpServer s : servers) {
-            shutdowns.add(s.shutdown(timeout, TimeUnit.MILLISECONDS));
+        if (listener != null) {
+            listener.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         try {
-            Future.join(shutdowns).toCompletionStage().toCompletableFuture().get(timeout + 5_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("graceful shutdown did not finish cleanly: {}", e.toString());
+            while (metrics.inFlight().get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (metrics.inFlight().get() > 0) {
+            LOG.warn("graceful shutdown: {} requests still in flight after {} ms", metrics.inFlight().get(), timeout);
+        }
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (forwarder != null) {
+            forwarder.closeIdleUpstreams();
         }
         closeQuietly();
     }

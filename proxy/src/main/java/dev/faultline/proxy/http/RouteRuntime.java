@@ -1,6 +1,7 @@
 package dev.faultline.proxy.http;
 
 import dev.faultline.proxy.config.ProxyConfig.Route;
+import dev.faultline.proxy.telemetry.ProxyMetrics;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -26,9 +27,12 @@ final class RouteRuntime {
     final Optional<CircuitBreaker> breaker;
     final Optional<RateLimiter> limiter;
     final Retry retry;
+    final ProxyMetrics.RouteMeters meters;
 
-    RouteRuntime(Route route, CircuitBreakerRegistry breakers, RateLimiterRegistry limiters, RetryRegistry retries) {
+    RouteRuntime(Route route, CircuitBreakerRegistry breakers, RateLimiterRegistry limiters, RetryRegistry retries,
+                 ProxyMetrics metrics) {
         this.route = route;
+        this.meters = metrics.route(route.name());
         String name = route.name();
         this.breaker = route.circuitBreaking().map(cb -> breakers.circuitBreaker(name, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** Every meter of the proxy, names and tags in one place, plus the Resilience4j bindings. */
 public final class ProxyMetrics implements AutoCloseable {
@@ -81,16 +82,72 @@ public final class ProxyMetrics implements AutoCloseable {
         return inFlight;
     }
 
+    /** The request and attempt timers of one route, resolved once per method/status/outcome and then kept. */
+    public RouteMeters route(String route) {
+        return new RouteMeters(route);
+    }
+
+    /** Per-route timers without a map lookup or string building on the request path. */
+    public final class RouteMeters {
+        private static final int STATUSES = 1000;
+        private final String route;
+        private final Map<String, AtomicReferenceArray<Timer>> requests = new ConcurrentHashMap<>();
+        private final AtomicReferenceArray<Timer> attempts = new AtomicReferenceArray<>(STATUSES);
+
+        private RouteMeters(String route) {
+            this.route = route;
+        }
+
+        /** One request answered to a client. {@code status} 499: the client left first. */
+        public void request(String method, int status, long nanos) {
+            if (status < 0 || status >= STATUSES) {
+                ProxyMetrics.this.request(route, method, status, nanos);
+                return;
+            }
+            AtomicReferenceArray<Timer> byStatus = requests.get(method);
+            if (byStatus == null) {
+                byStatus = requests.computeIfAbsent(method, m -> new AtomicReferenceArray<>(STATUSES));
+            }
+            Timer t = byStatus.get(status);
+            if (t == null) {
+                t = requestTimer(route, method, status);
+                byStatus.set(status, t);
+            }
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** One attempt answered with {@code status}. */
+        public void attempt(int status, long nanos) {
+            if (status < 0 || status >= STATUSES) {
+                ProxyMetrics.this.attempt(route, Integer.toString(status), nanos);
+                return;
+            }
+            Timer t = attempts.get(status);
+            if (t == null) {
+                t = attemptTimer(route, Integer.toString(status));
+                attempts.set(status, t);
+            }
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** One request answered to a client. {@code status} 499: the client left first. */
     public void request(String route, String method, int status, long nanos) {
-        timer(REQUESTS, "Requests answered, by route, method and status", route, "method", method, "status",
-                Integer.toString(status)).record(nanos, TimeUnit.NANOSECONDS);
+        requestTimer(route, method, status).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer requestTimer(String route, String method, int status) {
+        return timer(REQUESTS, "Requests answered, by route, method and status", route, "method", method, "status",
+                Integer.toString(status));
+    }
+
+    private Timer attemptTimer(String route, String outcome) {
+        return timer(ATTEMPTS, "Upstream attempts, by route and outcome", route, "outcome", outcome, null, null);
     }
 
     /** One attempt sent upstream; {@code outcome} is the status code, or timeout, connect_error, reset. */
     public void attempt(String route, String outcome, long nanos) {
-        timer(ATTEMPTS, "Upstream attempts, by route and outcome", route, "outcome", outcome, null, null)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        attemptTimer(route, outcome).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void retry(String route, String reason) {

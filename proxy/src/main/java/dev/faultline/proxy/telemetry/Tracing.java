@@ -1,7 +1,12 @@
 package dev.faultline.proxy.telemetry;
 
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -13,26 +18,38 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * OpenTelemetry for the proxy: extracts W3C trace context and baggage, B3 (single and multi header) and Jaeger
  * contexts, injects all of them upstream; spans are exported over OTLP/HTTP only when an endpoint is configured.
+ * Without an exporter nothing would ever read a recorded span, so spans are then only their context: the same trace
+ * id (continued or new), a new span id and the sampler's decision, which is all that propagation carries upstream.
  */
 public final class Tracing implements AutoCloseable {
+    private static final String SERVER_SPAN = "proxy request";
     private final OpenTelemetrySdk sdk;
     private final Tracer tracer;
+    private final boolean recording;
+    private final Sampler sampler;
+    private final IdGenerator ids = IdGenerator.random();
 
     public Tracing(String serviceName, Optional<String> otlpEndpoint, double samplingRatio) {
+        sampler = Sampler.parentBased(Sampler.traceIdRatioBased(samplingRatio));
+        recording = otlpEndpoint.isPresent();
         SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
                         Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(samplingRatio)));
+                .setSampler(sampler);
         otlpEndpoint.ifPresent(endpoint -> provider.addSpanProcessor(BatchSpanProcessor.builder(
                         OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl(endpoint))
                                 .setTimeout(Duration.ofSeconds(5)).build())
@@ -57,8 +74,37 @@ public final class Tracing implements AutoCloseable {
         return endpoint;
     }
 
-    public Tracer tracer() {
-        return tracer;
+    /** The server span of a request, child of the caller's context when there is one. */
+    public Span serverSpan(Context parent, String method, String path, String route) {
+        if (!recording) {
+            return contextOnly(parent, SpanKind.SERVER);
+        }
+        return tracer.spanBuilder(method + " " + route).setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute("http.request.method", method).setAttribute("url.path", path)
+                .setAttribute("http.route", route).startSpan();
+    }
+
+    /** The client span of one attempt upstream, child of the request's server span. */
+    public Span attemptSpan(Span server, String method, int port, int attempt) {
+        Context parent = Context.root().with(server);
+        if (!recording) {
+            return contextOnly(parent, SpanKind.CLIENT);
+        }
+        return tracer.spanBuilder(method + " upstream").setParent(parent).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("server.port", (long) port).setAttribute("faultline.attempt", (long) attempt)
+                .startSpan();
+    }
+
+    /** What the SDK's span would carry (trace id, a new span id, the sampler's decision, trace state), unrecorded. */
+    private Span contextOnly(Context parent, SpanKind kind) {
+        SpanContext parentContext = Span.fromContext(parent).getSpanContext();
+        String traceId = parentContext.isValid() ? parentContext.getTraceId() : ids.generateTraceId();
+        SamplingResult result = sampler.shouldSample(parent, traceId, SERVER_SPAN, kind, Attributes.empty(),
+                List.of());
+        boolean sampled = result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
+        return Span.wrap(SpanContext.create(traceId, ids.generateSpanId(),
+                sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+                result.getUpdatedTraceState(parentContext.getTraceState())));
     }
 
     public TextMapPropagator propagator() {

@@ -1,0 +1,193 @@
+package dev.faultline.proxy.http;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive HTTP/1.1 connections to one upstream, owned by one event loop (every method runs on it): idle
+ * connections are reused last-in first-out, at most {@code max} are open, and up to {@code maxWaiters} attempts
+ * wait for one beyond that. Idle connections close after the idle timeout.
+ */
+final class UpstreamPool {
+    /** What an attempt is told: a connection to write its request on, or why there is none. */
+    interface Waiter {
+        void connected(Channel ch);
+
+        void connectFailed(Throwable cause);
+    }
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final InetSocketAddress address;
+    private final int max;
+    private final int maxWaiters;
+    private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int open;
+
+    UpstreamPool(EventLoop loop, ChannelFactory<? extends Channel> channels, String host, int port, int connectTimeoutMs,
+                 int max, int maxWaiters, int maxHeaderBytes, long idleTimeoutMs) {
+        this.loop = loop;
+        this.address = InetSocketAddress.createUnresolved(host, port);
+        this.max = max;
+        this.maxWaiters = maxWaiters;
+        this.bootstrap = new Bootstrap().group(loop).channelFactory(channels)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+                .resolver(io.netty.resolver.DefaultAddressResolverGroup.INSTANCE)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        Handler handler = new Handler();
+                        ch.pipeline().addLast("idle", new IdleTimeout(idleTimeoutMs) {
+                                    @Override
+                                    boolean busy() {
+                                        return handler.exchange != null;
+                                    }
+                                })
+                                .addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
+                                        .setMaxInitialLineLength(8192).setMaxHeaderSize(maxHeaderBytes)
+                                        .setMaxChunkSize(64 * 1024), false, false))
+                                .addLast("upstream", handler);
+                    }
+                });
+    }
+
+    /** Hands {@code w} an idle connection, a new one, or a place in the queue; never calls back re-entrantly late. */
+    void acquire(Waiter w) {
+        Channel ch;
+        while ((ch = idle.pollLast()) != null) {
+            if (ch.isActive()) {
+                w.connected(ch);
+                return;
+            }
+        }
+        if (open < max) {
+            connect(w);
+        } else if (waiters.size() < maxWaiters) {
+            waiters.addLast(w);
+        } else {
+            w.connectFailed(new RejectedExecutionException("too many requests waiting for an upstream connection"));
+        }
+    }
+
+    /** An attempt that stopped waiting (timed out) leaves the queue. */
+    void cancel(Waiter w) {
+        waiters.remove(w);
+    }
+
+    /** A connection whose exchange is over: reused when it can be, else closed. */
+    void release(Channel ch, boolean reusable) {
+        handler(ch).exchange = null;
+        if (!reusable || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        if (!ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
+        }
+        Waiter next = waiters.pollFirst();
+        if (next != null) {
+            next.connected(ch);
+        } else {
+            idle.addLast(ch);
+        }
+    }
+
+    static Handler handler(Channel ch) {
+        return (Handler) ch.pipeline().last(); // added last, never removed
+    }
+
+    private void connect(Waiter w) {
+        open++;
+        ChannelFuture f = bootstrap.connect(address);
+        f.channel().closeFuture().addListener(x -> closed(f.channel()));
+        f.addListener(x -> {
+            if (f.isSuccess()) {
+                w.connected(f.channel());
+            } else {
+                w.connectFailed(f.cause());
+            }
+        });
+    }
+
+    private void closed(Channel ch) {
+        open--;
+        idle.remove(ch);
+        if (!waiters.isEmpty() && open < max && !loop.isShuttingDown()) {
+            connect(waiters.pollFirst());
+        }
+    }
+
+    /** Closes the idle connections (shutdown). */
+    void closeIdle() {
+        for (Channel ch : idle.toArray(new Channel[0])) {
+            ch.close();
+        }
+    }
+
+    /** Passes what the upstream sends to the exchange that owns the connection. */
+    static final class Handler extends ChannelInboundHandlerAdapter {
+        Forwarder.Exchange exchange;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Forwarder.Exchange ex = exchange;
+            if (ex != null) {
+                ex.upstreamRead(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+                ctx.close(); // an answer nobody asked for: the connection is not reusable
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Forwarder.Exchange ex = exchange;
+            if (ex != null) {
+                ex.upstreamReadComplete();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            Forwarder.Exchange ex = exchange;
+            if (ex != null && ctx.channel().isWritable()) {
+                ex.upstreamWritable();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            Forwarder.Exchange ex = exchange;
+            exchange = null;
+            if (ex != null) {
+                ex.upstreamFailed(new java.io.IOException("upstream connection closed"));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Forwarder.Exchange ex = exchange;
+            exchange = null;
+            if (ex != null) {
+                ex.upstreamFailed(cause);
+            }
+            ctx.close();
+        }
+    }
+}

@@ -56,7 +56,9 @@ public final class Prober implements AutoCloseable {
 
     /** Listens, then starts probing; returns the metrics port. */
     public int start() {
-        server = await(vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60))
+        // HTTP/1.1 only: an exposition endpoint gains nothing from an h2c upgrade
+        HttpServerOptions options = new HttpServerOptions().setIdleTimeout(60).setHttp2ClearTextEnabled(false);
+        server = await(vertx.createHttpServer(options)
                 .requestHandler(req -> {
                     if (req.path().equals(config.metrics().path())) {
                         ProberMetrics.Scrape s = metrics.scrape(req.getHeader("Accept"));

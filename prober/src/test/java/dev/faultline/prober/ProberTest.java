@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** The whole prober in this JVM against a stand-in server: what it exports, and what it tells the server. */
 class ProberTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private FakeServer server;
     private Prober prober;
 

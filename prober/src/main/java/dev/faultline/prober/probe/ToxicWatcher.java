@@ -81,9 +81,9 @@ public final class ToxicWatcher {
             for (int i = 0; i < toxics.size(); i++) {
                 JsonObject t = toxics.getJsonObject(i);
                 byType.merge(t.getString("type", "unknown"), 1, Integer::sum);
+                JsonObject attributes = t.getJsonObject("attributes", new JsonObject());
                 text.append(t.getString("name")).append('=').append(t.getString("type")).append('/')
-                        .append(t.getString("stream", "downstream")).append(t.getJsonObject("attributes", new JsonObject()).encode())
-                        .append(' ');
+                        .append(t.getString("stream", "downstream")).append(attributes.encode()).append(' ');
             }
             described.put(name, text.toString().strip());
         }

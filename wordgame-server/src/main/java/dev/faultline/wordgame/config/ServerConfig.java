@@ -31,9 +31,12 @@ public record ServerConfig(
             Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, loopback only
             unless --admin-token is set).""";
 
-    /** TLS settings: off, PEM certificate + key, or a PKCS#12 keystore. */
+    /**
+     * TLS settings: off, PEM certificate + key, or a PKCS#12 keystore; with {@code port}, TLS is served on that
+     * port beside plain HTTP on the main one, otherwise the main port itself speaks TLS.
+     */
     public record Tls(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> keystore,
-                      Optional<String> keystorePassword, List<String> protocols) {
+                      Optional<String> keystorePassword, List<String> protocols, Optional<Integer> port) {
         public boolean enabled() {
             return certFile.isPresent() || keystore.isPresent();
         }
@@ -43,7 +46,8 @@ public record ServerConfig(
             if (!enabled()) {
                 return "off";
             }
-            return (keystore.isPresent() ? "pkcs12 " + keystore.get() : "pem " + certFile.get()) + " " + protocols;
+            return (keystore.isPresent() ? "pkcs12 " + keystore.get() : "pem " + certFile.get()) + " " + protocols
+                    + port.map(p -> " on port " + p).orElse("");
         }
     }
 
@@ -65,6 +69,7 @@ public record ServerConfig(
                 .value("tls-keystore", null, "PKCS#12 keystore with the key and certificate; enables TLS")
                 .secret("tls-keystore-password", "password of the PKCS#12 keystore")
                 .value("tls-protocols", "TLSv1.3,TLSv1.2", "TLS versions to enable, comma-separated")
+                .value("tls-port", null, "serve TLS on this port and plain HTTP on --port (without it, --port speaks TLS)")
                 .bool("access-log", true, "log one JSON line per request")
                 .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
                 .value("shutdown-timeout", "10s", "how long a graceful shutdown waits for in-flight requests")
@@ -121,10 +126,24 @@ public record ServerConfig(
                 optional(v, "admin-token"),
                 otlp,
                 v.string("service-name"),
-                new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols),
+                new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols, tlsPort(v, cert, keystore)),
                 v.bool("access-log"),
                 v.integer("event-loops", 0, 1024),
                 v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+    }
+
+    private static Optional<Integer> tlsPort(Flags.Values v, Optional<Path> cert, Optional<Path> keystore) {
+        if (optional(v, "tls-port").isEmpty()) {
+            return Optional.empty();
+        }
+        if (cert.isEmpty() && keystore.isEmpty()) {
+            throw v.bad("tls-port", v.string("tls-port"), "needs --tls-keystore or --tls-cert/--tls-key");
+        }
+        int p = v.integer("tls-port", 0, 65535);
+        if (p != 0 && p == v.integer("port", 0, 65535)) {
+            throw v.bad("tls-port", v.string("tls-port"), "is --port too; use another port");
+        }
+        return Optional.of(p);
     }
 
     /** Defaults, as if started with no flags and no environment. */

@@ -43,6 +43,7 @@ public final class WordgameServer implements AutoCloseable {
     private final List<ServerVerticle> verticles = new CopyOnWriteArrayList<>();
     private final int instances;
     private int port;
+    private int tlsPort = -1;
     private long sweepTimer = -1;
 
     public WordgameServer(ServerConfig config, WordList words, LongSupplier nanoClock) {
@@ -62,15 +63,27 @@ public final class WordgameServer implements AutoCloseable {
     public int start() {
         RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
         HttpServerOptions options = serverOptions(config);
+        java.util.Optional<Integer> tlsPort = config.tls().enabled() ? config.tls().port() : java.util.Optional.empty();
         try {
             // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
             // one server per event loop.
             await(vertx.deployVerticle(() -> {
-                ServerVerticle v = new ServerVerticle(options, handler, config.port(), config.host());
+                ServerVerticle v = new ServerVerticle(tlsPort.isPresent() ? plain(options) : options, handler,
+                        config.port(), config.host());
                 verticles.add(v);
                 return v;
             }, new DeploymentOptions().setInstances(instances)));
             port = verticles.get(0).actualPort();
+            if (tlsPort.isPresent()) {
+                List<ServerVerticle> tlsVerticles = new CopyOnWriteArrayList<>();
+                await(vertx.deployVerticle(() -> {
+                    ServerVerticle v = new ServerVerticle(options, handler, tlsPort.get(), config.host());
+                    tlsVerticles.add(v);
+                    verticles.add(v);
+                    return v;
+                }, new DeploymentOptions().setInstances(instances)));
+                this.tlsPort = tlsVerticles.get(0).actualPort();
+            }
         } catch (StartException e) {
             closeQuietly();
             throw e;
@@ -78,7 +91,8 @@ public final class WordgameServer implements AutoCloseable {
         long sweepMs = Math.max(100, Math.min(config.gameTtl().toMillis() / 10, 10_000));
         sweepTimer = vertx.setPeriodic(sweepMs, id -> vertx.executeBlocking(store::evictExpired, false));
         ready.set(true);
-        LOG.atInfo().addKeyValue("port", port).addKeyValue("host", config.host())
+        LOG.atInfo().addKeyValue("port", port).addKeyValue("tls_port", tlsPort.isPresent() ? this.tlsPort : null)
+                .addKeyValue("host", config.host())
                 .addKeyValue("tls", config.tls().enabled()).addKeyValue("event_loops", instances)
                 .log("wordgame-server listening");
         return port;
@@ -111,6 +125,11 @@ public final class WordgameServer implements AutoCloseable {
         return options;
     }
 
+    /** The same options without TLS: the plain listener beside a TLS one. */
+    private static HttpServerOptions plain(HttpServerOptions tls) {
+        return new HttpServerOptions(tls).setSsl(false).setKeyCertOptions(null);
+    }
+
     private <T> T await(Future<T> future) {
         try {
             return future.toCompletionStage().toCompletableFuture()
@@ -139,6 +158,11 @@ public final class WordgameServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The TLS listener's port when {@code --tls-port} is set, else -1. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     public GameStore store() {

@@ -64,6 +64,27 @@ class TlsTest {
     }
 
     @Test
+    void withTlsPortServesPlainHttpOnThePortAndTlsBesideIt() throws Exception {
+        try (TestServer s = TestServer.start("--tls-keystore", fixture("ec.p12").toString(),
+                "--tls-keystore-password", "changeit", "--tls-port", "0")) {
+            assertThat(s.server.tlsPort()).isPositive().isNotEqualTo(s.port);
+            assertThat(s.get("/health").body()).isEqualTo("OK I'm healthy");
+            HttpResponse<String> r = get(s.server.tlsPort(), "ec-cert.pem", "/new", "POST");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.sslSession().orElseThrow().getPeerCertificates()[0].getPublicKey().getAlgorithm())
+                    .isEqualTo("EC");
+            // both listeners count into the same metrics
+            assertThat(s.get("/metrics").body()).contains("route=\"/new\"");
+        }
+    }
+
+    @Test
+    void aTlsPortWithoutAKeyIsAConfigError() {
+        assertThatThrownBy(() -> TestServer.start("--tls-port", "8443"))
+                .hasMessageContaining("tls-port").hasMessageContaining("8443");
+    }
+
+    @Test
     void aKeyThatIsNotAKeyFailsTheStartWithAReadableMessage() throws Exception {
         Path junk = Files.writeString(dir.resolve("junk.pem"), "not a key\n");
         assertThatThrownBy(() -> TestServer.start("--tls-cert", fixture("rsa-cert.pem").toString(),

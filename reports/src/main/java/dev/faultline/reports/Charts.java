@@ -85,7 +85,9 @@ public final class Charts {
             new Panel("Server p99 latency", "ms", List.of("proxy.p99", "wordgame.p99")),
             new Panel("Server error ratio (5xx)", "ratio", List.of("proxy.errorRatio", "wordgame.errorRatio")),
             new Panel("CPU seconds per request", "CPU s", List.of("proxy.cpuPerRequest", "wordgame.cpuPerRequest")),
-            new Panel("Proxy breaker open", "0/1", List.of("proxy.breakerOpen")));
+            new Panel("Proxy breaker open", "0/1", List.of("proxy.breakerOpen")),
+            new Panel("TLS handshakes", "handshakes/s", List.of("wordgame.handshakeRate")),
+            new Panel("Server CPU", "cores", List.of("wordgame.cpuUsage", "proxy.cpuUsage")));
 
     private static double x(RunResult run, long epochMillis) {
         return (epochMillis - run.startMillis()) / 1000.0;

@@ -9,15 +9,55 @@ import java.util.Optional;
 public record Experiment(String name, String description, Target target, Load load, Map<String, Object> proxy,
                          List<Phase> phases) {
 
-    /** Where the load goes: through the edge link and the proxy, straight to the proxy, or to the server. */
-    public enum Target { EDGE, PROXY, DIRECT }
+    /**
+     * Where the load goes: through the edge link and the proxy, straight to the proxy, to the server, or (TLS) to
+     * the server's TLS port through the {@code tls-edge} link, as polling hosts instead of players.
+     */
+    public enum Target { EDGE, PROXY, DIRECT, TLS }
 
-    /** Open workload: new players per second, ramped up over {@code rampUp}; think time between guesses. */
-    public record Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax, Mix mix) {
+    /**
+     * Open workload: new players per second, ramped up over {@code rampUp}; think time between guesses. For the TLS
+     * target, {@code rate} is polls per second of every host together and {@code poll} says how hosts poll.
+     */
+    public record Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax, Mix mix, Poll poll) {
         public Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax) {
-            this(rate, rampUp, thinkMin, thinkMax, Mix.NONE);
+            this(rate, rampUp, thinkMin, thinkMax, Mix.NONE, Poll.DEFAULT);
+        }
+
+        public Load(double rate, Duration rampUp, Duration thinkMin, Duration thinkMax, Mix mix) {
+            this(rate, rampUp, thinkMin, thinkMax, mix, Poll.DEFAULT);
         }
     }
+
+    /**
+     * Polling hosts (TLS target): each host asks {@code GET /status} every {@code every}, so {@code rate × every}
+     * hosts poll at once; a poll not answered within {@code timeout} is abandoned (the client gives up, as a
+     * monitoring agent or a health checker does).
+     */
+    public record Poll(Duration every, Duration timeout) {
+        public static final Poll DEFAULT = new Poll(Duration.ofSeconds(10), Duration.ofSeconds(2));
+
+        /** Hosts polling at once at {@code rate} polls per second. */
+        public int hosts(double rate) {
+            return (int) Math.max(1, Math.round(rate * every.toMillis() / 1000.0));
+        }
+    }
+
+    /** The word-game server's TLS listener for a phase: key type ({@code rsa2048}, ...) and enabled versions. */
+    public record Tls(String key, String protocols) {
+        public static final java.util.Set<String> KEYS = java.util.Set.of("rsa2048", "rsa4096", "ecdsa-p256");
+        public static final java.util.Set<String> PROTOCOLS = java.util.Set.of("TLSv1.3", "TLSv1.2", "TLSv1.3,TLSv1.2");
+
+        public String describe() {
+            return key + " " + protocols;
+        }
+    }
+
+    /**
+     * What a polling host keeps between its polls: nothing (each poll a new host: TCP and a full TLS handshake),
+     * its TLS session (a new connection each poll, resumed), or its connection (keep-alive).
+     */
+    public enum Reuse { NONE, SESSION, CONNECTION }
 
     /**
      * Traffic beside the players, as a production traffic generator would send it: a burst of {@code burstSize}
@@ -33,9 +73,18 @@ public record Experiment(String name, String description, Target target, Load lo
         }
     }
 
-    /** A phase; {@code rate} overrides the load's rate (new players per second) for its duration. */
+    /**
+     * A phase; {@code rate} overrides the load's rate (new players per second) for its duration. TLS target only:
+     * {@code tls} (the server's TLS listener from this phase on; the server restarts when it changes) and
+     * {@code reuse} (what polling hosts keep between polls).
+     */
     public record Phase(String name, Duration duration, Optional<Double> rate, List<Fault> faults,
-                        List<Hypothesis> hypotheses) {
+                        List<Hypothesis> hypotheses, Optional<Tls> tls, Reuse reuse) {
+        public Phase(String name, Duration duration, Optional<Double> rate, List<Fault> faults,
+                     List<Hypothesis> hypotheses) {
+            this(name, duration, rate, faults, hypotheses, Optional.empty(), Reuse.NONE);
+        }
+
         public double rateOr(double dflt) {
             return rate.orElse(dflt);
         }
@@ -110,6 +159,25 @@ public record Experiment(String name, String description, Target target, Load lo
 
     public Duration totalDuration() {
         return phases.stream().map(Phase::duration).reduce(Duration.ZERO, Duration::plus);
+    }
+
+    /** The server's TLS settings in force during each phase (inherited from the phase before when not given). */
+    public Optional<Tls> tlsAt(int phaseIndex) {
+        for (int i = phaseIndex; i >= 0; i--) {
+            if (phases.get(i).tls().isPresent()) {
+                return phases.get(i).tls();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** When a phase begins, from the experiment's start. */
+    public Duration offsetOf(int phaseIndex) {
+        Duration at = Duration.ZERO;
+        for (int i = 0; i < phaseIndex; i++) {
+            at = at.plus(phases.get(i).duration());
+        }
+        return at;
     }
 
     public Optional<Phase> phase(String phaseName) {

@@ -64,10 +64,10 @@ public final class ExperimentLoader {
         try {
             target = Experiment.Target.valueOf(targetText.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw bad(source, "target", "\"" + targetText + "\" is not edge, proxy or direct");
+            throw bad(source, "target", "\"" + targetText + "\" is not edge, proxy, direct or tls");
         }
         Map<String, Object> load = map(root.get("load"), source, "load");
-        known(load, source, "load", Set.of("rate", "rampUp", "thinkTime", "mix"));
+        known(load, source, "load", Set.of("rate", "rampUp", "thinkTime", "mix", "poll"));
         double rate = number(load, source, "load.rate", "rate", 0.1, 10_000);
         Duration ramp = duration(load.getOrDefault("rampUp", "0s"), source, "load.rampUp");
         String think = string(load, source, "load.thinkTime", "0ms");
@@ -90,24 +90,51 @@ public final class ExperimentLoader {
                     m.containsKey("errorProne") ? number(m, source, "load.mix.errorProne", "errorProne", 0, 1000) : 0,
                     m.containsKey("slow") ? number(m, source, "load.mix.slow", "slow", 0, 1000) : 0);
         }
+        Experiment.Poll poll = Experiment.Poll.DEFAULT;
+        if (load.containsKey("poll")) {
+            if (target != Experiment.Target.TLS) {
+                throw bad(source, "load.poll", "is for target tls only");
+            }
+            Map<String, Object> m = map(load.get("poll"), source, "load.poll");
+            known(m, source, "load.poll", Set.of("every", "timeout"));
+            poll = new Experiment.Poll(
+                    duration(m.getOrDefault("every", "10s"), source, "load.poll.every"),
+                    duration(m.getOrDefault("timeout", "2s"), source, "load.poll.timeout"));
+            if (poll.every().isZero() || poll.timeout().isZero()) {
+                throw bad(source, "load.poll", "every and timeout must be more than 0");
+            }
+        }
         List<Experiment.Phase> phases = new ArrayList<>();
         Object rawPhases = root.get("phases");
         if (!(rawPhases instanceof List<?> list) || list.isEmpty()) {
             throw bad(source, "phases", "must be a non-empty list");
         }
         for (int i = 0; i < list.size(); i++) {
-            phases.add(phase(list.get(i), source, "phases[" + i + "]"));
+            Experiment.Phase phase = phase(list.get(i), source, "phases[" + i + "]");
+            if (target != Experiment.Target.TLS && (phase.tls().isPresent() || phase.reuse() != Experiment.Reuse.NONE)) {
+                throw bad(source, "phases[" + i + "]", "tls and reuse are for target tls only");
+            }
+            for (int j = 0; j < phase.faults().size(); j++) {
+                if (phase.faults().get(j) instanceof Experiment.Toxic t && t.link().equals("tls-edge")
+                        && target != Experiment.Target.TLS) {
+                    throw bad(source, "phases[" + i + "].faults[" + j + "].link", "tls-edge is for target tls only");
+                }
+            }
+            phases.add(phase);
+        }
+        if (target == Experiment.Target.TLS && phases.get(0).tls().isEmpty()) {
+            throw bad(source, "phases[0].tls", "is missing (target tls: the first phase says how the server listens)");
         }
         Map<String, Object> proxy = root.containsKey("proxy") ? map(root.get("proxy"), source, "proxy") : Map.of();
         known(proxy, source, "proxy", Set.of("maxRetry", "retryNonIdempotent", "timeout", "retryBackoff",
                 "circuitBreaking", "rateLimiting"));
         return new Experiment(name, string(root, source, "description", ""), target,
-                new Experiment.Load(rate, ramp, thinkMin, thinkMax, mix), proxy, List.copyOf(phases));
+                new Experiment.Load(rate, ramp, thinkMin, thinkMax, mix, poll), proxy, List.copyOf(phases));
     }
 
     private static Experiment.Phase phase(Object raw, String source, String path) {
         Map<String, Object> p = map(raw, source, path);
-        known(p, source, path, Set.of("name", "duration", "rate", "faults", "hypotheses"));
+        known(p, source, path, Set.of("name", "duration", "rate", "faults", "hypotheses", "tls", "reuse"));
         String name = string(p, source, path + ".name", null);
         Duration duration = duration(p.get("duration"), source, path + ".duration");
         List<Fault> faults = new ArrayList<>();
@@ -120,7 +147,29 @@ public final class ExperimentLoader {
         }
         java.util.Optional<Double> rate = p.containsKey("rate")
                 ? java.util.Optional.of(number(p, source, path + ".rate", "rate", 0.1, 10_000)) : java.util.Optional.empty();
-        return new Experiment.Phase(name, duration, rate, List.copyOf(faults), List.copyOf(hypotheses));
+        java.util.Optional<Experiment.Tls> tls = java.util.Optional.empty();
+        if (p.containsKey("tls")) {
+            Map<String, Object> t = map(p.get("tls"), source, path + ".tls");
+            known(t, source, path + ".tls", Set.of("key", "protocols"));
+            String key = string(t, source, path + ".tls.key", null);
+            if (!Experiment.Tls.KEYS.contains(key)) {
+                throw bad(source, path + ".tls.key", "\"" + key + "\" is not one of "
+                        + Experiment.Tls.KEYS.stream().sorted().toList());
+            }
+            String protocols = string(t, source, path + ".tls.protocols", "TLSv1.3,TLSv1.2").replace(" ", "");
+            if (!Experiment.Tls.PROTOCOLS.contains(protocols)) {
+                throw bad(source, path + ".tls.protocols", "\"" + protocols + "\" is not TLSv1.3, TLSv1.2 or both");
+            }
+            tls = java.util.Optional.of(new Experiment.Tls(key, protocols));
+        }
+        String reuseText = string(p, source, path + ".reuse", "none");
+        Experiment.Reuse reuse;
+        try {
+            reuse = Experiment.Reuse.valueOf(reuseText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw bad(source, path + ".reuse", "\"" + reuseText + "\" is not none, session or connection");
+        }
+        return new Experiment.Phase(name, duration, rate, List.copyOf(faults), List.copyOf(hypotheses), tls, reuse);
     }
 
     private static Fault fault(Object raw, String source, String path) {
@@ -140,8 +189,8 @@ public final class ExperimentLoader {
         }
         known(f, source, path, Set.of("link", "toxic", "stream", "toxicity", "attributes"));
         String link = string(f, source, path + ".link", null);
-        if (!link.equals("edge") && !link.equals("upstream")) {
-            throw bad(source, path + ".link", "\"" + link + "\" is not edge or upstream");
+        if (!link.equals("edge") && !link.equals("upstream") && !link.equals("tls-edge")) {
+            throw bad(source, path + ".link", "\"" + link + "\" is not edge, upstream or tls-edge");
         }
         String type = string(f, source, path + ".toxic", null);
         if (!TOXICS.contains(type)) {

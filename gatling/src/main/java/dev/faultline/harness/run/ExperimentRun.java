@@ -47,6 +47,7 @@ public final class ExperimentRun {
         return t;
     });
     private final TimeSeries series = new TimeSeries();
+    private final ProcessCpu cpu = new ProcessCpu();
     private Stack stack;
     private FaultApplier faults;
     private PhaseProfiles profiles;
@@ -76,7 +77,13 @@ public final class ExperimentRun {
     Stack.Options stackOptions(Path root, Path dir) {
         Stack.Options defaults = Stack.Options.defaults(root, dir);
         return new Stack.Options(root, dir, System.getProperty("faults", defaults.faultBackend()), proxyRoute(),
-                defaults.jvmArgs());
+                defaults.jvmArgs(), tlsListener(0));
+    }
+
+    /** The server's TLS listener during a phase (TLS target only). */
+    java.util.Optional<Stack.TlsListener> tlsListener(int phaseIndex) {
+        return experiment.target() != Experiment.Target.TLS ? java.util.Optional.empty()
+                : experiment.tlsAt(phaseIndex).map(t -> new Stack.TlsListener(t.key(), t.protocols()));
     }
 
     /** The YAML lines of the proxy route this experiment wants. */
@@ -120,31 +127,54 @@ public final class ExperimentRun {
             case EDGE -> stack.edgeUrl();
             case PROXY -> stack.proxyUrl();
             case DIRECT -> stack.wordgameUrl();
+            case TLS -> stack.tlsEdgeUrl();
         };
+    }
+
+    /** When a phase ends (epoch ms), once the run has begun; 0 before. */
+    public long phaseEndMillis(int phaseIndex) {
+        return startMillis == 0 ? 0 : startMillis + experiment.offsetOf(phaseIndex).toMillis()
+                + experiment.phases().get(phaseIndex).duration().toMillis();
     }
 
     /** Starts the phase clock: the first phase now, each next one when the previous one's duration is over. */
     public void begin() {
         startMillis = System.currentTimeMillis();
         long at = 0;
-        for (Experiment.Phase p : experiment.phases()) {
+        for (int i = 0; i < experiment.phases().size(); i++) {
+            Experiment.Phase p = experiment.phases().get(i);
             long offset = at;
-            clock.schedule(() -> enter(p, offset), offset, TimeUnit.MILLISECONDS);
+            java.util.Optional<Stack.TlsListener> listener = tlsListener(i);
+            clock.schedule(() -> enter(p, offset, listener), offset, TimeUnit.MILLISECONDS);
             at += p.duration().toMillis();
         }
         long end = at;
         clock.schedule(this::clearFaults, end, TimeUnit.MILLISECONDS);
     }
 
-    private synchronized void enter(Experiment.Phase p, long offsetMillis) {
+    private synchronized void enter(Experiment.Phase p, long offsetMillis,
+                                    java.util.Optional<Stack.TlsListener> listener) {
         try {
             faults.clear();
+            if (listener.isPresent() && !listener.get().equals(stack.tls())) {
+                // before the phase's boundary snapshot and profiles: both are of the restarted server; the last
+                // phase's recording of the old server is written first
+                profiles.stopAndWait(java.time.Duration.ofSeconds(10));
+                cpu.boundary(p.name() + "#restart", stack.jvms());
+                stack.restartWordgame(listener.get());
+                LOG.info("word-game server restarted with TLS {} {}", listener.get().key(), listener.get().protocols());
+            }
             List<String> applied = faults.apply(p.faults());
-            timeline.add(new JsonObject().put("phase", p.name()).put("startMillis", startMillis + offsetMillis)
+            JsonObject entry = new JsonObject().put("phase", p.name()).put("startMillis", startMillis + offsetMillis)
                     .put("durationMillis", p.duration().toMillis()).put("rate", p.rateOr(experiment.load().rate()))
-                    .put("faults", new JsonArray(applied)));
+                    .put("faults", new JsonArray(applied));
+            listener.ifPresent(l -> entry.put("tls", l.key() + " " + l.protocols())
+                    .put("reuse", p.reuse().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("hosts", experiment.load().poll().hosts(p.rateOr(experiment.load().rate()))));
+            timeline.add(entry);
             LOG.info("phase {} begins; faults {}", p.name(), applied);
             server.boundary(p.name());
+            cpu.boundary(p.name(), stack.jvms());
             profiles.enter(p.name(), stack.jvms());
         } catch (IOException | RuntimeException e) {
             failure = "phase " + p.name() + ": " + e.getMessage();
@@ -154,6 +184,7 @@ public final class ExperimentRun {
 
     private synchronized void clearFaults() {
         server.boundary(END);
+        cpu.boundary(END, stack.jvms());
         profiles.finish();
         try {
             faults.clear();
@@ -261,6 +292,7 @@ public final class ExperimentRun {
         try {
             Files.createDirectories(runDir.resolve("metrics"));
             captured = server.capture(windows(), END);
+            cpu.addTo(captured, windows().stream().map(ServerMetrics.Window::phase).toList(), END);
             Files.writeString(runDir.resolve("metrics").resolve("server.json"), captured.encodePrettily());
             Files.writeString(runDir.resolve("metrics").resolve("client.json"),
                     new JsonObject().put("series", series.toJson()).encodePrettily());

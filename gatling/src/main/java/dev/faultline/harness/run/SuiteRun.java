@@ -103,7 +103,10 @@ public final class SuiteRun {
                 : repoRoot.resolve("reports").resolve("runs").resolve(STAMP.format(Instant.now()) + "-suite");
         try {
             Files.createDirectories(stackDir);
-            stack = Stack.start(runs.get(0).stackOptions(repoRoot, stackDir));
+            // a TLS listener when any experiment of the suite wants one, as its first phase says
+            java.util.Optional<Stack.TlsListener> tls = runs.stream().map(r -> r.tlsListener(0))
+                    .filter(java.util.Optional::isPresent).map(java.util.Optional::get).findFirst();
+            stack = Stack.start(runs.get(0).stackOptions(repoRoot, stackDir).withTls(tls));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -225,6 +228,11 @@ public final class SuiteRun {
             }
         }
         return current;
+    }
+
+    /** The stack's TLS target URL (the tls-edge link). */
+    public String tlsUrl() {
+        return stack.tlsEdgeUrl();
     }
 
     /** Where a player starting now sends its requests. */

@@ -31,8 +31,17 @@ public final class Stack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
     private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(60);
 
-    /** What to start. {@code proxyRoute} is the YAML of the proxy's one route, without path and forwardPort. */
-    public record Options(Path repoRoot, Path runDir, String faultBackend, String proxyRoute, List<String> jvmArgs) {
+    /**
+     * What to start. {@code proxyRoute} is the YAML of the proxy's one route, without path and forwardPort;
+     * {@code tls}, when present, gives the word-game server a TLS listener too (with a {@code tls-edge} link in
+     * front of it) configured so.
+     */
+    public record Options(Path repoRoot, Path runDir, String faultBackend, String proxyRoute, List<String> jvmArgs,
+                          java.util.Optional<TlsListener> tls) {
+        public Options(Path repoRoot, Path runDir, String faultBackend, String proxyRoute, List<String> jvmArgs) {
+            this(repoRoot, runDir, faultBackend, proxyRoute, jvmArgs, java.util.Optional.empty());
+        }
+
         public static Options defaults(Path repoRoot, Path runDir) {
             return new Options(repoRoot, runDir, "embedded", """
                       maxRetry: 2
@@ -40,8 +49,16 @@ public final class Stack implements AutoCloseable {
                       timeout: 1s
                       circuitBreaking: {maxError: 5, rejectionPeriod: 5s}
                       rateLimiting: {maxAmount: 2000, expiration: 1s}
-                    """, List.of("-Xmx512m"));
+                    """, List.of("-Xmx512m"), java.util.Optional.empty());
         }
+
+        public Options withTls(java.util.Optional<TlsListener> listener) {
+            return new Options(repoRoot, runDir, faultBackend, proxyRoute, jvmArgs, listener);
+        }
+    }
+
+    /** The word-game server's TLS listener: key type (rsa2048, rsa4096, ecdsa-p256) and TLS versions. */
+    public record TlsListener(String key, String protocols) {
     }
 
     private final Options options;
@@ -52,6 +69,10 @@ public final class Stack implements AutoCloseable {
     private ChildProcess wordgame;
     private ChildProcess proxy;
     private int wordgamePort;
+    private int wordgameTlsPort;
+    private TlsListener tls;
+    private Proxy tlsEdge;
+    private Keystores keystores;
     private int proxyPort;
     private int proxyMetricsPort;
     private Proxy edge;
@@ -87,13 +108,18 @@ public final class Stack implements AutoCloseable {
         proxyMetricsPort = freePort();
         ToxiproxyClient client = faults.client();
         upstream = client.createProxy("upstream", "127.0.0.1:0", "127.0.0.1:" + wordgamePort);
-        wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), childJvmArgs(),
-                List.of("--host", "127.0.0.1", "--port", Integer.toString(wordgamePort), "--access-log=false"),
-                logs.resolve("wordgame-server.log"));
-        started.add(wordgame);
-        wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
+        if (options.tls().isPresent()) {
+            wordgameTlsPort = freePort();
+            keystores = new Keystores(options.runDir().resolve("tls"));
+            tls = options.tls().get();
+        }
+        startWordgame();
         startProxy(options.proxyRoute());
+        // links listen on ports picked now: after every port chosen with freePort() is bound
         edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
+        if (tls != null) {
+            tlsEdge = client.createProxy("tls-edge", "127.0.0.1:0", "127.0.0.1:" + wordgameTlsPort);
+        }
         startPrometheus();
         LOG.info("stack up: edge {} -> proxy {} -> upstream {} -> wordgame {}", edgeUrl(), proxyUrl(),
                 upstream.getListen(), wordgameUrl());
@@ -141,6 +167,42 @@ public final class Stack implements AutoCloseable {
             metricsSource = "/metrics snapshots at phase boundaries (Prometheus failed to start: " + e.getMessage() + ")";
             LOG.warn("prometheus failed to start: {}; falling back to /metrics snapshots", e.getMessage());
         }
+    }
+
+    private void startWordgame() throws IOException {
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(wordgamePort),
+                "--access-log=false"));
+        if (tls != null) {
+            // throwaway keys made for this run (Keystores); the password is no secret
+            args.addAll(List.of("--tls-port", Integer.toString(wordgameTlsPort),
+                    "--tls-keystore", keystores.path(tls.key()).toString(),
+                    "--tls-keystore-password", Keystores.PASSWORD, "--tls-protocols", tls.protocols()));
+        }
+        wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), childJvmArgs(), args,
+                options.runDir().resolve("logs").resolve("wordgame-server.log"));
+        started.add(wordgame);
+        wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
+    }
+
+    /** The TLS listener now in force, or null. */
+    public synchronized TlsListener tls() {
+        return tls;
+    }
+
+    /**
+     * Restarts the word-game server with its TLS listener configured as {@code listener}, on the same ports (the
+     * links keep pointing at it). Connections open at that moment are cut; its counters start from zero.
+     */
+    public synchronized void restartWordgame(TlsListener listener) throws IOException {
+        if (tls == null) {
+            throw new IllegalStateException("the stack was started without a TLS listener");
+        }
+        if (wordgame != null) {
+            started.remove(wordgame);
+            wordgame.close();
+        }
+        tls = listener;
+        startWordgame();
     }
 
     /** Component (Prometheus job) -> its /metrics URL. */
@@ -235,6 +297,14 @@ public final class Stack implements AutoCloseable {
         return "http://127.0.0.1:" + wordgamePort;
     }
 
+    /** Where TLS load goes: the {@code tls-edge} link in front of the server's TLS listener. */
+    public String tlsEdgeUrl() {
+        if (tlsEdge == null) {
+            throw new IllegalStateException("the stack was started without a TLS listener");
+        }
+        return "https://127.0.0.1:" + port(tlsEdge.getListen());
+    }
+
     public String faultApiUrl() {
         return faults.apiUrl();
     }
@@ -244,7 +314,13 @@ public final class Stack implements AutoCloseable {
         return switch (name) {
             case "edge" -> edge;
             case "upstream" -> upstream;
-            default -> throw new IllegalArgumentException("no link \"" + name + "\" (links: edge, upstream)");
+            case "tls-edge" -> {
+                if (tlsEdge == null) {
+                    throw new IllegalArgumentException("no link \"tls-edge\": the stack has no TLS listener");
+                }
+                yield tlsEdge;
+            }
+            default -> throw new IllegalArgumentException("no link \"" + name + "\" (links: edge, upstream, tls-edge)");
         };
     }
 

@@ -73,17 +73,82 @@ class ExperimentLoaderTest {
                 "duration: 5x\n  hypotheses:\n  - success"), "demo.yml"))
                 .hasMessage("demo.yml: phases[0].duration: \"5x\" is not a duration (e.g. 500ms, 30s, 2m)");
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("link: upstream", "link: sideways"), "demo.yml"))
-                .hasMessage("demo.yml: phases[1].faults[0].link: \"sideways\" is not edge or upstream");
+                .hasMessage("demo.yml: phases[1].faults[0].link: \"sideways\" is not edge, upstream or tls-edge");
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("toxic: latency", "toxic: lag"), "demo.yml"))
                 .hasMessageStartingWith("demo.yml: phases[1].faults[0].toxic: \"lag\" is not one of");
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("p99: \"< 500ms\"", "p99: \"fast\""), "demo.yml"))
                 .hasMessage("demo.yml: phases[0].hypotheses[1].p99: \"fast\" is not \"< <duration>\" or \">= <duration>\"");
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("target: edge", "target: moon"), "demo.yml"))
-                .hasMessage("demo.yml: target: \"moon\" is not edge, proxy or direct");
+                .hasMessage("demo.yml: target: \"moon\" is not edge, proxy, direct or tls");
         assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("rampUp", "ramp"), "demo.yml"))
                 .hasMessageStartingWith("demo.yml: load.ramp: is not a known key");
         assertThatThrownBy(() -> ExperimentLoader.parse("name: x\nload: {rate: 1}\nphases: []\n", "x.yml"))
                 .hasMessage("x.yml: phases: must be a non-empty list");
+    }
+
+    private static final String STORM = """
+            name: storm
+            target: tls
+            load:
+              rate: 200
+              poll: {every: 10s, timeout: 2s}
+            phases:
+            - name: rsa
+              duration: 5s
+              tls: {key: rsa2048, protocols: TLSv1.3}
+              faults:
+              - {link: tls-edge, toxic: latency, attributes: {latency: 50}}
+              hypotheses:
+              - successRatio: ">= 0"
+            - name: ecdsa-kept
+              duration: 5s
+              tls: {key: ecdsa-p256}
+              reuse: connection
+              rate: 100
+              hypotheses:
+              - server: {measure: wordgame.resumedRatio, bound: ">= 0"}
+            - name: same-server
+              duration: 5s
+              reuse: session
+              hypotheses:
+              - successRatio: ">= 0"
+            """;
+
+    @Test
+    void aTlsExperimentNamesKeysReuseAndPolling() {
+        Experiment e = ExperimentLoader.parse(STORM, "storm.yml");
+        assertThat(e.target()).isEqualTo(Experiment.Target.TLS);
+        assertThat(e.load().poll()).isEqualTo(new Experiment.Poll(Duration.ofSeconds(10), Duration.ofSeconds(2)));
+        assertThat(e.load().poll().hosts(200)).isEqualTo(2000);
+        assertThat(e.phases().get(0).tls()).contains(new Experiment.Tls("rsa2048", "TLSv1.3"));
+        assertThat(e.phases().get(0).reuse()).isEqualTo(Experiment.Reuse.NONE);
+        assertThat(e.phases().get(1).tls()).contains(new Experiment.Tls("ecdsa-p256", "TLSv1.3,TLSv1.2"));
+        assertThat(e.phases().get(1).reuse()).isEqualTo(Experiment.Reuse.CONNECTION);
+        assertThat(e.tlsAt(2)).contains(new Experiment.Tls("ecdsa-p256", "TLSv1.3,TLSv1.2"));
+        assertThat(e.offsetOf(2)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(e.phases().get(0).faults()).containsExactly(
+                new Experiment.Toxic("tls-edge", "latency", "downstream", 1.0, Map.of("latency", 50L)));
+    }
+
+    @Test
+    void tlsSettingsAreCheckedAndKeptToTheTlsTarget() {
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("key: rsa2048", "key: dsa1024"), "storm.yml"))
+                .hasMessage("storm.yml: phases[0].tls.key: \"dsa1024\" is not one of [ecdsa-p256, rsa2048, rsa4096]");
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("protocols: TLSv1.3}", "protocols: SSLv3}"),
+                "storm.yml")).hasMessage("storm.yml: phases[0].tls.protocols: \"SSLv3\" is not TLSv1.3, TLSv1.2 or both");
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("reuse: session", "reuse: always"), "storm.yml"))
+                .hasMessage("storm.yml: phases[2].reuse: \"always\" is not none, session or connection");
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("  tls: {key: rsa2048, protocols: TLSv1.3}\n",
+                ""), "storm.yml")).hasMessageStartingWith("storm.yml: phases[0].tls: is missing");
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("target: tls", "target: edge"), "storm.yml"))
+                .hasMessage("storm.yml: load.poll: is for target tls only");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("  duration: 5s\n  faults:",
+                "  duration: 5s\n  reuse: session\n  faults:"), "demo.yml"))
+                .hasMessage("demo.yml: phases[1]: tls and reuse are for target tls only");
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("link: upstream", "link: tls-edge"), "demo.yml"))
+                .hasMessage("demo.yml: phases[1].faults[0].link: tls-edge is for target tls only");
+        assertThatThrownBy(() -> ExperimentLoader.parse(STORM.replace("every: 10s", "every: 0s"), "storm.yml"))
+                .hasMessage("storm.yml: load.poll: every and timeout must be more than 0");
     }
 
     @Test

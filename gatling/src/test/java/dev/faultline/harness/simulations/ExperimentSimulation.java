@@ -8,7 +8,9 @@ import static io.gatling.javaapi.core.CoreDsl.doIf;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.nothingFor;
+import static io.gatling.javaapi.core.CoreDsl.pace;
 import static io.gatling.javaapi.core.CoreDsl.pause;
+import static io.gatling.javaapi.core.CoreDsl.rampUsers;
 import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.repeat;
 import static io.gatling.javaapi.core.CoreDsl.responseTimeInMillis;
@@ -138,10 +140,17 @@ public class ExperimentSimulation extends Simulation {
     {
         List<OpenInjectionStep> steps = new ArrayList<>();
         Duration thinkMax = Duration.ZERO;
+        List<io.gatling.javaapi.core.PopulationBuilder> hosts = new ArrayList<>();
         for (int i = 0; i < suite.runs().size(); i++) {
             Experiment experiment = suite.runs().get(i).experiment();
             if (i > 0) {
                 steps.add(nothingFor(SuiteRun.GAP));
+            }
+            if (experiment.target() == Experiment.Target.TLS) {
+                // polling hosts instead of players: one population per phase, each with its own reuse
+                steps.add(nothingFor(experiment.totalDuration()));
+                hosts.addAll(pollingHosts(i, suite.offsets().get(i)));
+                continue;
             }
             steps.addAll(injection(experiment));
             Duration think = experiment.load().mix().slow() > 0 ? Duration.ofSeconds(3) : experiment.load().thinkMax();
@@ -152,6 +161,7 @@ public class ExperimentSimulation extends Simulation {
         Duration grace = thinkMax.plusSeconds(6);
         List<io.gatling.javaapi.core.PopulationBuilder> populations = new ArrayList<>();
         populations.add(players.injectOpen(steps));
+        populations.addAll(hosts);
         addMix(populations, slowPlayers, m -> m.slow());
         addMix(populations, errorProne, m -> m.errorProne());
         addMix(populations, bursts, m -> m.bursts() ? 1000.0 / m.burstEvery().toMillis() : 0);
@@ -160,6 +170,74 @@ public class ExperimentSimulation extends Simulation {
                 .protocols(protocol)
                 .assertions(details(HYPOTHESES).successfulRequests().percent().is(100.0))
                 .maxDuration(total.plus(grace).plusSeconds(120));
+    }
+
+    /**
+     * Per-user TLS contexts: each virtual user (a host) gets its own, so its TLS session cache is its own, as
+     * separate machines' are; with one shared context every host would resume every other host's session.
+     */
+    private static javax.net.ssl.KeyManagerFactory noClientCertificate() {
+        try {
+            java.security.KeyStore empty = java.security.KeyStore.getInstance("PKCS12");
+            empty.load(null, null);
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(empty, new char[0]);
+            return kmf;
+        } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException("no key manager for the polling hosts: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The polling hosts of a TLS experiment, phase by phase. {@code reuse: none}: every poll is a new host (its own
+     * connection and a full handshake, closed after the answer), at the phase's rate. {@code session} and
+     * {@code connection}: {@code rate × every} hosts arrive over the first {@code every} and each polls every
+     * {@code every}, reconnecting for each poll (resuming its TLS session) or keeping its connection open, until
+     * the phases with the same reuse and TLS settings that follow each other are over: one host population for
+     * such a run of phases, so a warm-up phase can absorb the hosts' first handshakes.
+     */
+    private List<io.gatling.javaapi.core.PopulationBuilder> pollingHosts(int runIndex, Duration runOffset) {
+        var run = suite.runs().get(runIndex);
+        Experiment experiment = run.experiment();
+        Experiment.Poll poll = experiment.load().poll();
+        javax.net.ssl.KeyManagerFactory kmf = noClientCertificate();
+        List<io.gatling.javaapi.core.PopulationBuilder> out = new ArrayList<>();
+        List<Experiment.Phase> phases = experiment.phases();
+        for (int j = 0; j < phases.size(); j++) {
+            Experiment.Phase phase = phases.get(j);
+            double rate = phase.rateOr(experiment.load().rate());
+            HttpProtocolBuilder tls = http.disableCaching().disableWarmUp().userAgentHeader("faultline-host")
+                    .acceptHeader("application/json").perUserKeyManagerFactory(id -> kmf);
+            if (phase.reuse() != Experiment.Reuse.CONNECTION) {
+                tls = tls.connectionHeader("close");
+            }
+            ChainBuilder pollOnce = recorded(http("poll").get(s -> suite.tlsUrl() + "/status")
+                    .requestTimeout(poll.timeout()));
+            String name = "hosts " + experiment.name() + "/" + phase.name();
+            Duration offset = runOffset.plus(experiment.offsetOf(j));
+            if (phase.reuse() == Experiment.Reuse.NONE) {
+                out.add(scenario(name).exec(pollOnce).injectOpen(nothingFor(offset),
+                        constantUsersPerSec(rate).during(phase.duration())).protocols(tls));
+                continue;
+            }
+            int last = j;
+            Experiment.Tls groupTls = experiment.tlsAt(j).orElse(null);
+            while (last + 1 < phases.size() && phases.get(last + 1).reuse() == phase.reuse()
+                    && phases.get(last + 1).tls().map(t -> t.equals(groupTls)).orElse(true)) {
+                last++;
+            }
+            int end = last;
+            Duration span = experiment.offsetOf(last).plus(phases.get(last).duration()).minus(experiment.offsetOf(j));
+            Duration arrive = poll.every().compareTo(span) < 0 ? poll.every() : span;
+            out.add(scenario(name)
+                    .exec(s -> s.set("until", run.phaseEndMillis(end)))
+                    .asLongAs(s -> System.currentTimeMillis() < s.getLong("until")).on(
+                            pace(poll.every()).exec(pollOnce))
+                    .injectOpen(nothingFor(offset), rampUsers(poll.hosts(rate)).during(arrive)).protocols(tls));
+            j = last;
+        }
+        return out;
     }
 
     /** Injects a mix scenario at its rate during each experiment that asks for it (nothing otherwise). */

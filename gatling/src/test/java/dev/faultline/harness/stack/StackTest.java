@@ -54,6 +54,54 @@ class StackTest {
         assertThat(runDir.resolve("logs/proxy.log")).exists();
     }
 
+    /** Trusts any certificate: the stack's keys are made for the run, self-signed. */
+    private static HttpClient trustingClient() throws Exception {
+        javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, new javax.net.ssl.TrustManager[] {trustAll}, null);
+        return HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static javax.net.ssl.SSLSession status(HttpClient client, String url) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url + "/status"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.sslSession().orElseThrow();
+    }
+
+    @Test
+    void aTlsListenerIsServedThroughTheTlsEdgeLinkAndARestartChangesItsKeyAndVersion() throws Exception {
+        Stack.Options options = Stack.Options.defaults(ROOT, runDir)
+                .withTls(java.util.Optional.of(new Stack.TlsListener("ecdsa-p256", "TLSv1.3")));
+        try (Stack stack = Stack.start(options)) {
+            assertThat(stack.tlsEdgeUrl()).startsWith("https://127.0.0.1:");
+            javax.net.ssl.SSLSession s = status(trustingClient(), stack.tlsEdgeUrl());
+            assertThat(s.getPeerCertificates()[0].getPublicKey().getAlgorithm()).isEqualTo("EC");
+            assertThat(s.getProtocol()).isEqualTo("TLSv1.3");
+            long before = stack.jvms().get("wordgame");
+            stack.restartWordgame(new Stack.TlsListener("rsa4096", "TLSv1.2"));
+            assertThat(stack.jvms().get("wordgame")).isNotEqualTo(before);
+            s = status(trustingClient(), stack.tlsEdgeUrl());
+            assertThat(s.getPeerCertificates()[0].getPublicKey().getAlgorithm()).isEqualTo("RSA");
+            assertThat(((java.security.interfaces.RSAPublicKey) s.getPeerCertificates()[0].getPublicKey())
+                    .getModulus().bitLength()).isEqualTo(4096);
+            assertThat(s.getProtocol()).isEqualTo("TLSv1.2");
+            // the plain listener, the proxy's upstream, still answers after the restart
+            assertThat(post(stack.edgeUrl() + "/new", "").statusCode()).isEqualTo(200);
+        }
+        assertThat(runDir.resolve("tls/rsa2048.p12")).exists();
+    }
+
     @Test
     void aMissingJarIsAClearErrorAndLeavesNothingRunning() {
         Path emptyRoot = runDir.resolve("nothing-built");

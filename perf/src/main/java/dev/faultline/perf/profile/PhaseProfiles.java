@@ -103,6 +103,23 @@ public final class PhaseProfiles implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the running recordings and waits (at most {@code timeout}) until they are written: before a JVM that
+     * is being profiled is stopped (a restart at a phase boundary), which would otherwise lose its recording.
+     */
+    public void stopAndWait(Duration timeout) {
+        synchronized (this) {
+            stopCurrent();
+        }
+        try {
+            control.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.warn("profiles not stopped within {}", timeout);
+        }
+    }
+
     /** Stops the running recordings (the end of the last phase). */
     public synchronized void finish() {
         stopCurrent();

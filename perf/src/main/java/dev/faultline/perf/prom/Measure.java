@@ -169,6 +169,8 @@ public record Measure(String component, String name, String unit, Kind kind, Str
             out.add(new Measure(component, "p99", "ms", Kind.QUANTILE_MS, requests, List.of(), null, List.of(), 0.99));
             out.add(new Measure(component, "cpuPerRequest", "CPU s/req", Kind.RATIO, "process_cpu_seconds_total",
                     List.of(), requests + "_count", List.of(), 0));
+            out.add(new Measure(component, "cpuUsage", "cores", Kind.RATE, "process_cpu_seconds_total", List.of(), null,
+                    List.of(), 0));
         }
         out.add(new Measure("proxy", "retries", "requests", Kind.INCREASE, "proxy_retries_total", List.of(), null,
                 List.of(), 0));
@@ -180,6 +182,16 @@ public record Measure(String component, String name, String unit, Kind kind, Str
                 List.of(Matcher.eq("state", "open")), null, List.of(), 0));
         out.add(new Measure("proxy", "rateLimited", "requests", Kind.INCREASE, "proxy_rate_limited_total", List.of(),
                 null, List.of(), 0));
+        // the word-game server's TLS listener (connection-storm): handshakes by outcome, resumption, their cost
+        List<Matcher> ok = List.of(Matcher.eq("outcome", "success"));
+        String handshakes = "wordgame_tls_handshakes_total";
+        out.add(new Measure("wordgame", "handshakeRate", "handshakes/s", Kind.RATE, handshakes, ok, null, List.of(), 0));
+        out.add(new Measure("wordgame", "resumedRatio", "ratio", Kind.RATIO, handshakes,
+                List.of(Matcher.eq("outcome", "success"), Matcher.eq("resumed", "true")), handshakes, ok, 0));
+        out.add(new Measure("wordgame", "handshakeFailures", "handshakes", Kind.INCREASE,
+                "wordgame_tls_handshake_failures_total", List.of(), null, List.of(), 0));
+        out.add(new Measure("wordgame", "handshakesPerCpuSecond", "handshakes/CPU s", Kind.RATIO, handshakes, ok,
+                "process_cpu_seconds_total", List.of(), 0));
         out.sort(Comparator.comparing(Measure::component).reversed());
         return List.copyOf(out);
     }

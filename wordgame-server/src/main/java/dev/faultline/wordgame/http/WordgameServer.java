@@ -67,13 +67,7 @@ public final class WordgameServer implements AutoCloseable {
         try {
             // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
             // one server per event loop.
-            await(vertx.deployVerticle(() -> {
-                ServerVerticle v = new ServerVerticle(tlsPort.isPresent() ? plain(options) : options, handler,
-                        config.port(), config.host());
-                verticles.add(v);
-                return v;
-            }, new DeploymentOptions().setInstances(instances)));
-            port = verticles.get(0).actualPort();
+            // the TLS listener first: once the plain one answers (health checks), both do
             if (tlsPort.isPresent()) {
                 List<ServerVerticle> tlsVerticles = new CopyOnWriteArrayList<>();
                 await(vertx.deployVerticle(() -> {
@@ -84,6 +78,13 @@ public final class WordgameServer implements AutoCloseable {
                 }, new DeploymentOptions().setInstances(instances)));
                 this.tlsPort = tlsVerticles.get(0).actualPort();
             }
+            await(vertx.deployVerticle(() -> {
+                ServerVerticle v = new ServerVerticle(tlsPort.isPresent() ? plain(options) : options, handler,
+                        config.port(), config.host());
+                verticles.add(v);
+                return v;
+            }, new DeploymentOptions().setInstances(instances)));
+            port = verticles.get(verticles.size() - 1).actualPort();
         } catch (StartException e) {
             closeQuietly();
             throw e;

@@ -36,7 +36,8 @@ public record ServerConfig(
      * port beside plain HTTP on the main one, otherwise the main port itself speaks TLS.
      */
     public record Tls(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> keystore,
-                      Optional<String> keystorePassword, List<String> protocols, Optional<Integer> port) {
+                      Optional<String> keystorePassword, List<String> protocols, Optional<Integer> port,
+                      Duration handshakeTimeout) {
         public boolean enabled() {
             return certFile.isPresent() || keystore.isPresent();
         }
@@ -69,6 +70,7 @@ public record ServerConfig(
                 .value("tls-keystore", null, "PKCS#12 keystore with the key and certificate; enables TLS")
                 .secret("tls-keystore-password", "password of the PKCS#12 keystore")
                 .value("tls-protocols", "TLSv1.3,TLSv1.2", "TLS versions to enable, comma-separated")
+                .value("tls-handshake-timeout", "10s", "close a connection whose TLS handshake is not done by then")
                 .value("tls-port", null, "serve TLS on this port and plain HTTP on --port (without it, --port speaks TLS)")
                 .bool("access-log", true, "log one JSON line per request")
                 .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
@@ -126,7 +128,8 @@ public record ServerConfig(
                 optional(v, "admin-token"),
                 otlp,
                 v.string("service-name"),
-                new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols, tlsPort(v, cert, keystore)),
+                new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols, tlsPort(v, cert, keystore),
+                        v.duration("tls-handshake-timeout", Duration.ofMillis(100), Duration.ofMinutes(5))),
                 v.bool("access-log"),
                 v.integer("event-loops", 0, 1024),
                 v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));

@@ -13,19 +13,25 @@ final class ServerVerticle extends VerticleBase {
     private final Handler<HttpServerRequest> handler;
     private final int port;
     private final String host;
+    private final TlsHandshakes tls;
     private volatile HttpServer server;
 
-    ServerVerticle(HttpServerOptions options, Handler<HttpServerRequest> handler, int port, String host) {
+    ServerVerticle(HttpServerOptions options, Handler<HttpServerRequest> handler, int port, String host,
+                   TlsHandshakes tls) {
         this.options = options;
         this.handler = handler;
         this.port = port;
         this.host = host;
+        this.tls = tls;
     }
 
     @Override
     public Future<?> start() {
-        return vertx.createHttpServer(options).requestHandler(handler).listen(port, host)
-                .onSuccess(s -> server = s);
+        HttpServer s = vertx.createHttpServer(options).requestHandler(handler);
+        if (options.isSsl()) {
+            s.connectionHandler(tls::connected).exceptionHandler(e -> tls.failed(e, null));
+        }
+        return s.listen(port, host).onSuccess(x -> server = x);
     }
 
     /** Stops accepting and waits up to the timeout for in-flight requests to finish. */

@@ -45,6 +45,8 @@ public final class WordgameServer implements AutoCloseable {
     private int port;
     private int tlsPort = -1;
     private long sweepTimer = -1;
+    private long tlsTimer = -1;
+    private final TlsHandshakes tls;
 
     public WordgameServer(ServerConfig config, WordList words, LongSupplier nanoClock) {
         this.config = config;
@@ -53,6 +55,7 @@ public final class WordgameServer implements AutoCloseable {
         this.tracing = new Tracing(config.serviceName(), config.otlpEndpoint());
         this.store = new GameStore(words, config.maxGames(), config.gameTtl(), nanoClock, metrics);
         metrics.bindStore(store);
+        this.tls = new TlsHandshakes(metrics);
         this.vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(instances)
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
@@ -71,7 +74,7 @@ public final class WordgameServer implements AutoCloseable {
             if (tlsPort.isPresent()) {
                 List<ServerVerticle> tlsVerticles = new CopyOnWriteArrayList<>();
                 await(vertx.deployVerticle(() -> {
-                    ServerVerticle v = new ServerVerticle(options, handler, tlsPort.get(), config.host());
+                    ServerVerticle v = new ServerVerticle(options, handler, tlsPort.get(), config.host(), tls);
                     tlsVerticles.add(v);
                     verticles.add(v);
                     return v;
@@ -80,7 +83,7 @@ public final class WordgameServer implements AutoCloseable {
             }
             await(vertx.deployVerticle(() -> {
                 ServerVerticle v = new ServerVerticle(tlsPort.isPresent() ? plain(options) : options, handler,
-                        config.port(), config.host());
+                        config.port(), config.host(), tls);
                 verticles.add(v);
                 return v;
             }, new DeploymentOptions().setInstances(instances)));
@@ -91,6 +94,9 @@ public final class WordgameServer implements AutoCloseable {
         }
         long sweepMs = Math.max(100, Math.min(config.gameTtl().toMillis() / 10, 10_000));
         sweepTimer = vertx.setPeriodic(sweepMs, id -> vertx.executeBlocking(store::evictExpired, false));
+        if (config.tls().enabled()) {
+            tlsTimer = vertx.setPeriodic(TlsHandshakes.SUMMARY_EVERY_MS, id -> tls.summarize());
+        }
         ready.set(true);
         LOG.atInfo().addKeyValue("port", port).addKeyValue("tls_port", tlsPort.isPresent() ? this.tlsPort : null)
                 .addKeyValue("host", config.host())
@@ -122,6 +128,7 @@ public final class WordgameServer implements AutoCloseable {
                         .setKeyPath(tls.keyFile().get().toString()));
             }
             options.setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()));
+            options.setSslHandshakeTimeout(tls.handshakeTimeout().toMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
         }
         return options;
     }
@@ -202,6 +209,10 @@ public final class WordgameServer implements AutoCloseable {
     private void closeQuietly() {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
+        }
+        if (tlsTimer >= 0) {
+            vertx.cancelTimer(tlsTimer);
+            tls.summarize();
         }
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -95,6 +95,33 @@ public final class Metrics implements GameEvents, AutoCloseable {
         return Double.NaN;
     }
 
+    public static final String TLS_HANDSHAKES = "wordgame.tls.handshakes";
+    public static final String TLS_FAILURES = "wordgame.tls.handshake.failures";
+    /** Reasons a TLS handshake fails, as counted: the tag values of {@link #TLS_FAILURES}. */
+    public static final java.util.List<String> TLS_FAILURE_REASONS = java.util.List.of("eof", "reset", "timeout",
+            "protocol", "other");
+    private final Map<String, Counter> tlsHandshakes = new ConcurrentHashMap<>();
+
+    /** A completed TLS handshake: full or resumed, and the version agreed. */
+    public void tlsHandshake(boolean resumed, String protocol) {
+        String p = "TLSv1.3".equals(protocol) || "TLSv1.2".equals(protocol) ? protocol : "other";
+        tlsHandshakes.computeIfAbsent((resumed ? "r:" : "f:") + p, k -> Counter.builder(TLS_HANDSHAKES)
+                .description("TLS handshakes by outcome, whether the session was resumed, and version")
+                .tag("outcome", "success").tag("resumed", Boolean.toString(resumed)).tag("protocol", p)
+                .register(registry)).increment();
+    }
+
+    /** A TLS handshake that failed, by reason (one of {@link #TLS_FAILURE_REASONS}). */
+    public void tlsHandshakeFailed(String reason) {
+        String r = TLS_FAILURE_REASONS.contains(reason) ? reason : "other";
+        tlsHandshakes.computeIfAbsent("x:" + r, k -> Counter.builder(TLS_FAILURES)
+                .description("TLS handshakes that failed, by reason").tag("reason", r).register(registry)).increment();
+        tlsHandshakes.computeIfAbsent("x", k -> Counter.builder(TLS_HANDSHAKES)
+                .description("TLS handshakes by outcome, whether the session was resumed, and version")
+                .tag("outcome", "failure").tag("resumed", "false").tag("protocol", "none")
+                .register(registry)).increment();
+    }
+
     /** Registers the store's gauges (live games and capacity). */
     public void bindStore(GameStore store) {
         Gauge.builder(GAMES_LIVE, store, GameStore::size).description("Games in the store").register(registry);

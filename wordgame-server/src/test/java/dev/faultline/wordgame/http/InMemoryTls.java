@@ -172,6 +172,11 @@ public final class InMemoryTls implements AutoCloseable {
      * the client offers the session of the previous resumable handshake, if it has one.
      */
     public Handshake handshake(boolean resumable) throws SSLException {
+        return handshake(resumable, 0);
+    }
+
+    /** As {@link #handshake(boolean)}, pausing {@code stepDelayMillis} after each round trip (a slow network). */
+    public Handshake handshake(boolean resumable, long stepDelayMillis) throws SSLException {
         long checksBefore = certificateChecks.get();
         serverNanos = 0;
         clientToServer.clear();
@@ -194,6 +199,14 @@ public final class InMemoryTls implements AutoCloseable {
             t = System.nanoTime();
             progress |= step(server, clientToServer, serverToClient, serverApp);
             serverNanos += System.nanoTime() - t;
+            if (stepDelayMillis > 0) {
+                try {
+                    Thread.sleep(stepDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SSLException("interrupted");
+                }
+            }
             if (done(client) && done(server) && clientToServer.position() == 0 && serverToClient.position() == 0) {
                 break;
             }

@@ -147,6 +147,22 @@ class TlsHandshakesTest {
                 }
             }
             assertThat(awaitMetric(s, "wordgame_tls_handshake_failures_total{reason=\"eof\"}", 3)).isEqualTo(3);
+            // a whole ClientHello, the server's answer read, then the client leaves (it gave up waiting)
+            for (int i = 0; i < 2; i++) {
+                javax.net.ssl.SSLEngine engine = client("bench-ec-p256.p12").createSSLEngine("localhost", port);
+                engine.setUseClientMode(true);
+                java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+                engine.beginHandshake();
+                engine.wrap(java.nio.ByteBuffer.allocate(0), hello);
+                try (Socket raw = new Socket()) {
+                    raw.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                    raw.setSoTimeout(5000);
+                    raw.getOutputStream().write(hello.array(), 0, hello.position());
+                    raw.getOutputStream().flush();
+                    assertThat(raw.getInputStream().read(new byte[64])).as("the server answered").isPositive();
+                }
+            }
+            assertThat(awaitMetric(s, "wordgame_tls_handshake_failures_total{reason=\"eof\"}", 5)).isEqualTo(5);
             // a client that connects and says nothing: the handshake timeout closes it
             try (Socket silent = new Socket()) {
                 silent.connect(new InetSocketAddress("127.0.0.1", port), 5000);
@@ -154,7 +170,7 @@ class TlsHandshakesTest {
                 assertThat(silent.getInputStream().read()).as("closed by the server").isEqualTo(-1);
             }
             assertThat(awaitMetric(s, "wordgame_tls_handshake_failures_total{reason=\"timeout\"}", 1)).isEqualTo(1);
-            assertThat(metric(s, "wordgame_tls_handshakes_total{outcome=\"failure\",protocol=\"none\",resumed=\"false\"}")).isEqualTo(4);
+            assertThat(metric(s, "wordgame_tls_handshakes_total{outcome=\"failure\",protocol=\"none\",resumed=\"false\"}")).isEqualTo(6);
             // and the server still serves a good client
             get(client("bench-ec-p256.p12"), port);
         }

@@ -43,13 +43,20 @@ public record Experiment(String name, String description, Target target, Load lo
         }
     }
 
-    /** The word-game server's TLS listener for a phase: key type ({@code rsa2048}, ...) and enabled versions. */
-    public record Tls(String key, String protocols) {
+    /**
+     * The word-game server's TLS listener for a phase: key type ({@code rsa2048}, ...), enabled versions, and the
+     * server's start-up warm-up handshakes ({@code --tls-warmup}; -1: the server's default).
+     */
+    public record Tls(String key, String protocols, int warmup) {
+        public Tls(String key, String protocols) {
+            this(key, protocols, -1);
+        }
+
         public static final java.util.Set<String> KEYS = java.util.Set.of("rsa2048", "rsa4096", "ecdsa-p256");
         public static final java.util.Set<String> PROTOCOLS = java.util.Set.of("TLSv1.3", "TLSv1.2", "TLSv1.3,TLSv1.2");
 
         public String describe() {
-            return key + " " + protocols;
+            return key + " " + protocols + (warmup < 0 ? "" : " warmup " + warmup);
         }
     }
 
@@ -76,13 +83,14 @@ public record Experiment(String name, String description, Target target, Load lo
     /**
      * A phase; {@code rate} overrides the load's rate (new players per second) for its duration. TLS target only:
      * {@code tls} (the server's TLS listener from this phase on; the server restarts when it changes) and
-     * {@code reuse} (what polling hosts keep between polls).
+     * {@code reuse} (what polling hosts keep between polls), {@code restart} (restart the server at the phase's
+     * start even when its TLS settings stay the same). A phase without hypotheses only measures.
      */
     public record Phase(String name, Duration duration, Optional<Double> rate, List<Fault> faults,
-                        List<Hypothesis> hypotheses, Optional<Tls> tls, Reuse reuse) {
+                        List<Hypothesis> hypotheses, Optional<Tls> tls, Reuse reuse, boolean restart) {
         public Phase(String name, Duration duration, Optional<Double> rate, List<Fault> faults,
                      List<Hypothesis> hypotheses) {
-            this(name, duration, rate, faults, hypotheses, Optional.empty(), Reuse.NONE);
+            this(name, duration, rate, faults, hypotheses, Optional.empty(), Reuse.NONE, false);
         }
 
         public double rateOr(double dflt) {

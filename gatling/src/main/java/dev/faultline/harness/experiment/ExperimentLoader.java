@@ -111,8 +111,9 @@ public final class ExperimentLoader {
         }
         for (int i = 0; i < list.size(); i++) {
             Experiment.Phase phase = phase(list.get(i), source, "phases[" + i + "]");
-            if (target != Experiment.Target.TLS && (phase.tls().isPresent() || phase.reuse() != Experiment.Reuse.NONE)) {
-                throw bad(source, "phases[" + i + "]", "tls and reuse are for target tls only");
+            if (target != Experiment.Target.TLS && (phase.tls().isPresent() || phase.reuse() != Experiment.Reuse.NONE
+                    || phase.restart())) {
+                throw bad(source, "phases[" + i + "]", "tls, reuse and restart are for target tls only");
             }
             for (int j = 0; j < phase.faults().size(); j++) {
                 if (phase.faults().get(j) instanceof Experiment.Toxic t && t.link().equals("tls-edge")
@@ -134,7 +135,8 @@ public final class ExperimentLoader {
 
     private static Experiment.Phase phase(Object raw, String source, String path) {
         Map<String, Object> p = map(raw, source, path);
-        known(p, source, path, Set.of("name", "duration", "rate", "faults", "hypotheses", "tls", "reuse"));
+        known(p, source, path, Set.of("name", "duration", "rate", "faults", "hypotheses", "tls", "reuse",
+                "restart"));
         String name = string(p, source, path + ".name", null);
         Duration duration = duration(p.get("duration"), source, path + ".duration");
         List<Fault> faults = new ArrayList<>();
@@ -150,7 +152,7 @@ public final class ExperimentLoader {
         java.util.Optional<Experiment.Tls> tls = java.util.Optional.empty();
         if (p.containsKey("tls")) {
             Map<String, Object> t = map(p.get("tls"), source, path + ".tls");
-            known(t, source, path + ".tls", Set.of("key", "protocols"));
+            known(t, source, path + ".tls", Set.of("key", "protocols", "warmup"));
             String key = string(t, source, path + ".tls.key", null);
             if (!Experiment.Tls.KEYS.contains(key)) {
                 throw bad(source, path + ".tls.key", "\"" + key + "\" is not one of "
@@ -160,7 +162,8 @@ public final class ExperimentLoader {
             if (!Experiment.Tls.PROTOCOLS.contains(protocols)) {
                 throw bad(source, path + ".tls.protocols", "\"" + protocols + "\" is not TLSv1.3, TLSv1.2 or both");
             }
-            tls = java.util.Optional.of(new Experiment.Tls(key, protocols));
+            int warmup = t.containsKey("warmup") ? (int) number(t, source, path + ".tls.warmup", "warmup", 0, 100_000) : -1;
+            tls = java.util.Optional.of(new Experiment.Tls(key, protocols, warmup));
         }
         String reuseText = string(p, source, path + ".reuse", "none");
         Experiment.Reuse reuse;
@@ -169,7 +172,11 @@ public final class ExperimentLoader {
         } catch (IllegalArgumentException e) {
             throw bad(source, path + ".reuse", "\"" + reuseText + "\" is not none, session or connection");
         }
-        return new Experiment.Phase(name, duration, rate, List.copyOf(faults), List.copyOf(hypotheses), tls, reuse);
+        Object restart = p.getOrDefault("restart", Boolean.FALSE);
+        if (!(restart instanceof Boolean r)) {
+            throw bad(source, path + ".restart", restart + " is not true or false");
+        }
+        return new Experiment.Phase(name, duration, rate, List.copyOf(faults), List.copyOf(hypotheses), tls, reuse, r);
     }
 
     private static Fault fault(Object raw, String source, String path) {

@@ -83,7 +83,7 @@ public final class ExperimentRun {
     /** The server's TLS listener during a phase (TLS target only). */
     java.util.Optional<Stack.TlsListener> tlsListener(int phaseIndex) {
         return experiment.target() != Experiment.Target.TLS ? java.util.Optional.empty()
-                : experiment.tlsAt(phaseIndex).map(t -> new Stack.TlsListener(t.key(), t.protocols()));
+                : experiment.tlsAt(phaseIndex).map(t -> new Stack.TlsListener(t.key(), t.protocols(), t.warmup()));
     }
 
     /** The YAML lines of the proxy route this experiment wants. */
@@ -156,7 +156,7 @@ public final class ExperimentRun {
                                     java.util.Optional<Stack.TlsListener> listener) {
         try {
             faults.clear();
-            if (listener.isPresent() && !listener.get().equals(stack.tls())) {
+            if (listener.isPresent() && (p.restart() || !listener.get().equals(stack.tls()))) {
                 // before the phase's boundary snapshot and profiles: both are of the restarted server; the last
                 // phase's recording of the old server is written first
                 profiles.stopAndWait(java.time.Duration.ofSeconds(10));
@@ -168,7 +168,8 @@ public final class ExperimentRun {
             JsonObject entry = new JsonObject().put("phase", p.name()).put("startMillis", startMillis + offsetMillis)
                     .put("durationMillis", p.duration().toMillis()).put("rate", p.rateOr(experiment.load().rate()))
                     .put("faults", new JsonArray(applied));
-            listener.ifPresent(l -> entry.put("tls", l.key() + " " + l.protocols())
+            listener.ifPresent(l -> entry.put("tls", l.key() + " " + l.protocols()
+                            + (l.warmup() < 0 ? "" : " warmup " + l.warmup()))
                     .put("reuse", p.reuse().name().toLowerCase(java.util.Locale.ROOT))
                     .put("hosts", experiment.load().poll().hosts(p.rateOr(experiment.load().rate()))));
             timeline.add(entry);

@@ -57,8 +57,14 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    /** The word-game server's TLS listener: key type (rsa2048, rsa4096, ecdsa-p256) and TLS versions. */
-    public record TlsListener(String key, String protocols) {
+    /**
+     * The word-game server's TLS listener: key type (rsa2048, rsa4096, ecdsa-p256), TLS versions, and its start-up
+     * warm-up handshakes (-1: the server's default).
+     */
+    public record TlsListener(String key, String protocols, int warmup) {
+        public TlsListener(String key, String protocols) {
+            this(key, protocols, -1);
+        }
     }
 
     private final Options options;
@@ -177,6 +183,9 @@ public final class Stack implements AutoCloseable {
             args.addAll(List.of("--tls-port", Integer.toString(wordgameTlsPort),
                     "--tls-keystore", keystores.path(tls.key()).toString(),
                     "--tls-keystore-password", Keystores.PASSWORD, "--tls-protocols", tls.protocols()));
+            if (tls.warmup() >= 0) {
+                args.addAll(List.of("--tls-warmup", Integer.toString(tls.warmup())));
+            }
         }
         wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), childJvmArgs(), args,
                 options.runDir().resolve("logs").resolve("wordgame-server.log"));

@@ -37,7 +37,7 @@ public record ServerConfig(
      */
     public record Tls(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> keystore,
                       Optional<String> keystorePassword, List<String> protocols, Optional<Integer> port,
-                      Duration handshakeTimeout) {
+                      Duration handshakeTimeout, int warmup) {
         public boolean enabled() {
             return certFile.isPresent() || keystore.isPresent();
         }
@@ -71,6 +71,7 @@ public record ServerConfig(
                 .secret("tls-keystore-password", "password of the PKCS#12 keystore")
                 .value("tls-protocols", "TLSv1.3,TLSv1.2", "TLS versions to enable, comma-separated")
                 .value("tls-handshake-timeout", "10s", "close a connection whose TLS handshake is not done by then")
+                .value("tls-warmup", "500", "full TLS handshakes the server makes with itself before it listens, within 10 s (0: none)")
                 .value("tls-port", null, "serve TLS on this port and plain HTTP on --port (without it, --port speaks TLS)")
                 .bool("access-log", true, "log one JSON line per request")
                 .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
@@ -129,7 +130,8 @@ public record ServerConfig(
                 otlp,
                 v.string("service-name"),
                 new Tls(cert, key, keystore, optional(v, "tls-keystore-password"), protocols, tlsPort(v, cert, keystore),
-                        v.duration("tls-handshake-timeout", Duration.ofMillis(100), Duration.ofMinutes(5))),
+                        v.duration("tls-handshake-timeout", Duration.ofMillis(100), Duration.ofMinutes(5)),
+                        v.integer("tls-warmup", 0, 100_000)),
                 v.bool("access-log"),
                 v.integer("event-loops", 0, 1024),
                 v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));

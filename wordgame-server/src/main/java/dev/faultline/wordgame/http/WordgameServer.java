@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class WordgameServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WordgameServer.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** The TLS warm-up stops after this long even if it has not made all its handshakes. */
+    static final long WARMUP_BUDGET_MS = 10_000;
 
     private final ServerConfig config;
     private final Vertx vertx;
@@ -67,6 +69,11 @@ public final class WordgameServer implements AutoCloseable {
         RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
         HttpServerOptions options = serverOptions(config);
         java.util.Optional<Integer> tlsPort = config.tls().enabled() ? config.tls().port() : java.util.Optional.empty();
+        if (config.tls().enabled() && config.tls().warmup() > 0) {
+            TlsWarmup.Result w = TlsWarmup.run(vertx, options, handler, config.tls().warmup(), WARMUP_BUDGET_MS);
+            LOG.atInfo().addKeyValue("handshakes", w.handshakes()).addKeyValue("millis", w.millis())
+                    .addKeyValue("error", w.error()).log("TLS warm-up done");
+        }
         try {
             // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
             // one server per event loop.

@@ -27,6 +27,9 @@ public final class StormTable {
     static final Pattern CRYPTO = Pattern.compile(
             "sun/security/(rsa|ec|util/math)/|java/math/BigInteger|montgomery_|com/sun/crypto/|sun/security/provider/");
 
+    /** The JIT compiler's threads: a JVM that has just started spends its first seconds here. */
+    static final Pattern JIT = Pattern.compile("CompileBroker::");
+
     private StormTable() {
     }
 
@@ -34,7 +37,7 @@ public final class StormTable {
     record Row(String phase, String tls, String reuse, double hosts, double rate, double polls, double success,
                double p50, double p99, double serverCores, double clientCores, double handshakesPerSecond,
                double resumed, double failures, double handshakesPerCpuSecond, double cpuMsPerGoodPoll,
-               double tlsShare, double cryptoShare) {
+               double tlsShare, double cryptoShare, double jitShare) {
     }
 
     public static void main(String[] args) throws IOException {
@@ -69,11 +72,13 @@ public final class StormTable {
             Path collapsed = dir.resolve("profiles").resolve(phase).resolve("wordgame.collapsed");
             double tlsShare = Double.NaN;
             double cryptoShare = Double.NaN;
+            double jitShare = Double.NaN;
             if (Files.isRegularFile(collapsed)) {
                 Collapsed c = Collapsed.parse(collapsed);
                 if (c.total() > 0) {
                     tlsShare = c.shareMatching(TLS);
                     cryptoShare = c.shareMatching(CRYPTO);
+                    jitShare = c.shareMatching(JIT);
                 }
             }
             rows.add(new Row(phase, t.getString("tls", ""), t.getString("reuse", ""), num(t, "hosts"),
@@ -81,7 +86,8 @@ public final class StormTable {
                     num(s, "process.wordgame.cores"), num(s, "process.gatling.cores"), hsRate,
                     num(s, "wordgame.resumedRatio"), num(s, "wordgame.handshakeFailures"),
                     cpu > 0 ? hsRate * seconds / cpu : Double.NaN,
-                    polls * success > 0 ? cpu * 1000 / (polls * success) : Double.NaN, tlsShare, cryptoShare));
+                    polls * success > 0 ? cpu * 1000 / (polls * success) : Double.NaN, tlsShare, cryptoShare,
+                    jitShare));
         }
         return rows;
     }
@@ -102,8 +108,8 @@ public final class StormTable {
         sb.append(runs.size() == 1 ? "One run.\n\n" : "Medians of " + runs.size() + " runs; [min–max] for the ratios.\n\n");
         sb.append("| phase | server TLS | reuse | hosts | polls/s | polls | success | p50 ms | p99 ms | server cores"
                 + " | client cores | handshakes/s | resumed | failed handshakes | handshakes per CPU s"
-                + " | server CPU ms per good poll | TLS share of server CPU | crypto share |\n");
-        sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | server CPU ms per good poll | TLS share of server CPU | crypto share | JIT compiler share |\n");
+        sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, List<Row>> e : byPhase.entrySet()) {
             List<Row> rs = e.getValue();
             Row first = rs.get(0);
@@ -122,7 +128,8 @@ public final class StormTable {
                     .append(" | ").append(ranged(rs, Row::handshakesPerCpuSecond, 0))
                     .append(" | ").append(ranged(rs, Row::cpuMsPerGoodPoll, 2))
                     .append(" | ").append(pct(median(rs, Row::tlsShare)))
-                    .append(" | ").append(pct(median(rs, Row::cryptoShare))).append(" |\n");
+                    .append(" | ").append(pct(median(rs, Row::cryptoShare)))
+                    .append(" | ").append(pct(median(rs, Row::jitShare))).append(" |\n");
         }
         return sb.toString();
     }

@@ -28,7 +28,7 @@ class StormTableTest {
         Files.writeString(d.resolve("profiles/rsa/wordgame.collapsed"), """
                 java/lang/Thread.run;sun/security/ssl/Handshaker.x;sun/security/rsa/RSACore.crt;montgomery_multiply 6
                 java/lang/Thread.run;sun/security/ssl/Handshaker.x 2
-                java/lang/Thread.run;io/vertx/Foo.bar 2
+                thread_native_entry;CompileBroker::compiler_thread_loop;C2Compiler::compile_method 2
                 """);
         return d;
     }
@@ -44,6 +44,7 @@ class StormTableTest {
         assertThat(r.cpuMsPerGoodPoll()).isEqualTo(10.0);
         assertThat(r.tlsShare()).isEqualTo(0.8);
         assertThat(r.cryptoShare()).isEqualTo(0.6);
+        assertThat(r.jitShare()).isEqualTo(0.2);
         assertThat(r.resumed()).isNaN();
     }
 
@@ -54,6 +55,6 @@ class StormTableTest {
         assertThat(md).startsWith("Medians of 3 runs");
         // success ratios 0.25, 0.5, 1.0 -> median 0.5; handshakes per CPU s 150, 75, 50 -> 75
         assertThat(md).contains("| 0.500 [0.250–1.000] |").contains("| 75 [50–150] |")
-                .contains("| rsa | rsa2048 TLSv1.3 | none | 2000 | 200 | 2000 |").contains("| – |");
+                .contains("| rsa | rsa2048 TLSv1.3 | none | 2000 | 200 | 2000 |").contains("| – |").contains("| 80 % | 60 % | 20 % |");
     }
 }

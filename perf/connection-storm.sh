@@ -34,7 +34,7 @@ mkdir -p docs/perf
 for phase in rsa2048-cold-start rsa2048 rsa4096 ecdsa rsa2048-session rsa2048-keepalive; do
     html="$last/profiles/$phase/wordgame.html"
     [ -f "$html" ] || continue
-    "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,900 \
+    "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1600,1800 \
         --screenshot="docs/perf/flame-$phase.png" "file://$html" >/dev/null 2>&1 ||
         echo "storm: could not take the screenshot of $html" >&2
 done

@@ -36,7 +36,7 @@ class TlsHandshakesTest {
     private Path keystore(String name) throws Exception {
         Path p = dir.resolve(name);
         try (InputStream in = getClass().getResourceAsStream("/tls/" + name)) {
-            Files.copy(in, p);
+            Files.copy(in, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         return p;
     }
@@ -195,6 +195,38 @@ class TlsHandshakesTest {
                             .startsWith("501 TLS handshakes failed in the last 10s (eof=500, protocol=1); last from 127.0.0.1:1: SSLHandshakeException: no cipher suites in common"));
         } finally {
             logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void theWarmUpMakesItsHandshakesBeforeTheServerListensAndCountsNone() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(WordgameServer.class);
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try (TestServer s = server("bench-ec-p256.p12", "TLSv1.3", "--tls-warmup", "40")) {
+            ILoggingEvent done = appender.list.stream()
+                    .filter(e -> e.getFormattedMessage().equals("TLS warm-up done")).findFirst().orElseThrow();
+            java.util.Map<String, Object> kv = new java.util.HashMap<>();
+            done.getKeyValuePairs().forEach(p -> kv.put(p.key, p.value));
+            assertThat(((Number) kv.get("handshakes")).intValue()).isBetween(40, 41);
+            assertThat(kv.get("error")).isNull();
+            int warmed = appender.list.indexOf(done);
+            int listening = appender.list.stream().filter(e -> e.getFormattedMessage().equals("wordgame-server listening"))
+                    .findFirst().map(appender.list::indexOf).orElseThrow();
+            assertThat(warmed).as("warm-up before listening").isLessThan(listening);
+            // the warm-up's handshakes are its own listener's, not counted as the server's
+            assertThat(metric(s, handshakes("false", "TLSv1.3"))).isZero();
+            get(client("bench-ec-p256.p12"), s.server.tlsPort());
+            assertThat(metric(s, handshakes("false", "TLSv1.3"))).isEqualTo(1);
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+        try (TestServer off = server("bench-ec-p256.p12", "TLSv1.3", "--tls-warmup", "0")) {
+            get(client("bench-ec-p256.p12"), off.server.tlsPort());
         }
     }
 

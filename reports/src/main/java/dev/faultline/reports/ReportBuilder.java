@@ -50,9 +50,13 @@ public final class ReportBuilder {
         List<Case> cases = new ArrayList<>();
         for (RunResult.Phase phase : run.phases()) {
             List<RunResult.Verdict> verdicts = run.verdictsOf(phase.name());
-            List<Parameter> params = List.of(new Parameter("rate (new players/s)", num(phase.rate())),
+            List<Parameter> params = new ArrayList<>(List.of(
+                    new Parameter(phase.tls().isEmpty() ? "rate (new players/s)" : "rate (polls/s)", num(phase.rate())),
                     new Parameter("faults", phase.faults().isEmpty() ? "none" : String.join("; ", phase.faults())),
-                    new Parameter("duration", phase.durationMillis() / 1000.0 + " s"));
+                    new Parameter("duration", phase.durationMillis() / 1000.0 + " s")));
+            if (!phase.tls().isEmpty()) {
+                params.add(new Parameter("TLS", phase.tls()));
+            }
             List<Step> steps = new ArrayList<>();
             for (RunResult.Verdict v : verdicts) {
                 steps.add(new Step(v.hypothesis() + " — measured " + v.measured(), status(v),
@@ -138,7 +142,8 @@ public final class ReportBuilder {
         StringBuilder sb = new StringBuilder();
         sb.append("<p>").append(esc(run.description())).append("</p>");
         sb.append("<p>Phase <b>").append(esc(phase.name())).append("</b>: ").append(num(phase.rate()))
-                .append(" new players/s for ").append(phase.durationMillis() / 1000.0).append(" s; faults: ")
+                .append(phase.tls().isEmpty() ? " new players/s" : " polls/s (" + esc(phase.tls()) + ")")
+                .append(" for ").append(phase.durationMillis() / 1000.0).append(" s; faults: ")
                 .append(esc(phase.faults().isEmpty() ? "none" : String.join("; ", phase.faults()))).append(".</p>");
         sb.append("<p>Server-side numbers: ").append(esc(run.metricsSource())).append(".</p>");
         return sb.toString();

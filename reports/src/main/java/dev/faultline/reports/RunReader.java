@@ -31,7 +31,10 @@ public final class RunReader {
             List<String> faults = new ArrayList<>();
             p.getJsonArray("faults", new JsonArray()).forEach(f -> faults.add(String.valueOf(f)));
             phases.add(new RunResult.Phase(p.getString("phase"), p.getLong("startMillis", 0L),
-                    p.getLong("durationMillis", 0L), p.getDouble("rate", 0.0), List.copyOf(faults)));
+                    p.getLong("durationMillis", 0L), p.getDouble("rate", 0.0), List.copyOf(faults),
+                    p.containsKey("tls") ? "server TLS " + p.getString("tls") + ", hosts keep "
+                            + p.getString("reuse", "none").replace("none", "nothing") + ", "
+                            + p.getValue("hosts") + " hosts" : ""));
         }
         List<RunResult.Verdict> vs = new ArrayList<>();
         for (Object o : verdicts.getJsonArray("verdicts", new JsonArray())) {

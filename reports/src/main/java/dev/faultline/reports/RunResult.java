@@ -17,7 +17,13 @@ public record RunResult(String experiment, String description, String target, Pa
                         Path gatlingReport, List<Path> logs) {
 
     /** A phase as it ran: window, offered rate (new players/s) and the faults applied. */
-    public record Phase(String name, long startMillis, long durationMillis, double rate, List<String> faults) {
+    /** A phase as it ran; {@code tls} describes a TLS experiment's server and hosts ("" otherwise). */
+    public record Phase(String name, long startMillis, long durationMillis, double rate, List<String> faults,
+                        String tls) {
+        public Phase(String name, long startMillis, long durationMillis, double rate, List<String> faults) {
+            this(name, startMillis, durationMillis, rate, faults, "");
+        }
+
         public long endMillis() {
             return startMillis + durationMillis;
         }

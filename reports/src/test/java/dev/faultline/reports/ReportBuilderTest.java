@@ -82,4 +82,18 @@ class ReportBuilderTest {
         assertThat(cases.get(0).attachments()).extracting(ReportModel.Attachment::name)
                 .doesNotContain("Latency over time (load side)").contains("Server-side numbers per phase");
     }
+
+    @Test
+    void aTlsPhaseSaysHowTheServerListenedAndWhatTheHostsKept() throws Exception {
+        Path dir = FixtureRun.write(root.resolve("r"));
+        Path timeline = dir.resolve("timeline.json");
+        Files.writeString(timeline, Files.readString(timeline).replaceFirst("\"phase\" *: *\"baseline\"",
+                "\"phase\": \"baseline\", \"tls\": \"rsa2048 TLSv1.3\", \"reuse\": \"session\", \"hosts\": 2000"));
+        RunResult run = RunReader.read(dir);
+        assertThat(run.phases().get(0).tls()).isEqualTo("server TLS rsa2048 TLSv1.3, hosts keep session, 2000 hosts");
+        assertThat(run.phases().get(1).tls()).isEmpty();
+        Case baseline = ReportBuilder.build(run, root).get(0);
+        assertThat(baseline.parameters()).extracting(ReportModel.Parameter::name)
+                .contains("rate (polls/s)", "TLS").doesNotContain("rate (new players/s)");
+    }
 }

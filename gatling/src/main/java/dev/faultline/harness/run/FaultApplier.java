@@ -16,7 +16,7 @@ import java.util.List;
 
 /** Puts a phase's faults on the stack and takes them off again: toxics through the client, HTTP faults through the word-game admin API. */
 final class FaultApplier {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Stack stack;
     private final List<Toxic> active = new ArrayList<>();

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * process and everything it started.
  */
 public final class ChildProcess implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
 
     private final String name;
     private final Process process;

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The whole stack from the real jars: traffic through both links, a fault on a link, and a clean stop. */
 class StackTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
     @TempDir

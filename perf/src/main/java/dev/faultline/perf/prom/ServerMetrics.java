@@ -32,7 +32,7 @@ public final class ServerMetrics {
     private final PromClient prometheus;
     private final String source;
     private final Map<String, String> targets;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(3)).build();
     /** Snapshots per boundary (phase start): component -> snapshot; bounded by the number of phases. */
     private final Map<String, Map<String, MetricsSnapshot>> snapshots = new LinkedHashMap<>();
 

@@ -107,7 +107,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         listener = bound.channel();
         port = ((InetSocketAddress) listener.localAddress()).getPort();
-        metricsServer = await(vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60))
+        metricsServer = await(vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(60).setHttp2ClearTextEnabled(false))
                 .requestHandler(req -> {
                     if (!req.path().equals(config.metrics().path())) {
                         req.response().setStatusCode(404).putHeader("Content-Type", "application/json")

@@ -1,5 +1,6 @@
 package dev.faultline.deploy;
 
+import dev.faultline.perf.prom.PrometheusServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -9,78 +10,40 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A real Prometheus as a child process on a free loopback port, with the given configuration and its data in
- * {@code dir}, and the few calls of its HTTP API these tests make. {@link #close()} stops it (SIGTERM, then kill).
+ * A real Prometheus (perf's {@link PrometheusServer}: a child process, its config, data and log in {@code dir}) on
+ * a given loopback port, and the few calls of its HTTP API these tests make. {@link #close()} stops it.
  */
 final class Prometheus implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final Process process;
-    private final int port;
+    private final PrometheusServer server;
     private final Path log;
 
-    private Prometheus(Process process, int port, Path log) {
-        this.process = process;
-        this.port = port;
+    private Prometheus(PrometheusServer server, Path log) {
+        this.server = server;
         this.log = log;
     }
 
     /** Starts it and waits (at most 30 s) until it answers {@code /-/ready}; throws with its log's path otherwise. */
     static Prometheus start(Path binary, Path dir, String config, int port) throws IOException {
-        Files.createDirectories(dir);
-        Path file = dir.resolve("prometheus.yml");
-        Files.writeString(file, config);
         Path log = dir.resolve("prometheus.log");
-        Process p = new ProcessBuilder(binary.toString(), "--config.file=" + file,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Prometheus prometheus = new Prometheus(p, port, log);
         try {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!prometheus.ready()) {
-                if (!p.isAlive()) {
-                    throw new IOException("prometheus exited with " + p.exitValue() + "; see " + log);
-                }
-                if (System.nanoTime() > end) {
-                    throw new IOException("prometheus not ready within 30 s; see " + log);
-                }
-                Thread.sleep(100);
-            }
-        } catch (IOException | RuntimeException e) {
-            prometheus.close();
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            prometheus.close();
-            throw new IOException("interrupted", e);
-        }
-        return prometheus;
-    }
-
-    private boolean ready() {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/-/ready")).timeout(Duration.ofSeconds(2))
-                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return new Prometheus(PrometheusServer.start(binary, dir, config, port), log);
         } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            throw new IOException(e.getMessage() + "; see " + log, e);
         }
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return server.url();
     }
 
     Path log() {
@@ -158,14 +121,6 @@ final class Prometheus implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        server.close();
     }
 }

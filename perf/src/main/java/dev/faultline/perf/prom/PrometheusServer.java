@@ -61,19 +61,11 @@ public final class PrometheusServer implements AutoCloseable {
      * target has been scraped up once (at most 30 s); throws with the reason otherwise, having stopped it.
      */
     public static PrometheusServer start(Path binary, Path dir, Map<String, String> targets) throws IOException {
-        Files.createDirectories(dir);
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, config(targets));
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--storage.tsdb.retention.time=1d",
-                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-        PrometheusServer server = new PrometheusServer(p, "http://127.0.0.1:" + port);
+        PrometheusServer server = start(binary, dir, config(targets), port);
         try {
             server.awaitTargets(targets.keySet(), READY);
         } catch (IOException | RuntimeException e) {
@@ -81,6 +73,66 @@ public final class PrometheusServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    /**
+     * Starts {@code binary} with {@code config} (written to {@code dir/prometheus.yml}), its data and log
+     * ({@code prometheus.log}) under {@code dir}, listening on 127.0.0.1:{@code port}, and waits until it is ready
+     * ({@code /-/ready}, at most 30 s); throws with the reason otherwise, having stopped it.
+     */
+    public static PrometheusServer start(Path binary, Path dir, String config, int port) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("prometheus.yml");
+        Files.writeString(file, config);
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--config.file=" + file,
+                "--storage.tsdb.path=" + dir.resolve("data"), "--storage.tsdb.retention.time=1d",
+                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        PrometheusServer server = new PrometheusServer(p, "http://127.0.0.1:" + port);
+        try {
+            server.awaitReady(READY);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void awaitReady(Duration deadline) throws IOException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IOException("prometheus exited with status " + process.exitValue() + " (see its log)");
+            }
+            try {
+                if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/-/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for prometheus", e);
+            }
+            if (System.nanoTime() > end) {
+                throw new IOException("prometheus not ready within " + deadline.toSeconds() + " s (see its log)");
+            }
+            pause();
+        }
+    }
+
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for prometheus", e);
+        }
     }
 
     private void awaitTargets(java.util.Set<String> jobs, Duration deadline) throws IOException {
@@ -103,12 +155,7 @@ public final class PrometheusServer implements AutoCloseable {
             } catch (IOException e) {
                 last = e.getMessage();
             }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted waiting for prometheus", e);
-            }
+            pause();
         }
         throw new IOException("prometheus did not scrape every target within " + deadline.toSeconds() + " s (" + last + ")");
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -47,19 +48,20 @@ final class TlsWarmup {
         try {
             int port = await(server.listen(0, "127.0.0.1"), 30_000).actualPort();
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+            AtomicInteger claimed = new AtomicInteger();
             AtomicInteger done = new AtomicInteger();
             List<Thread> threads = new ArrayList<>();
-            String[] error = new String[1];
+            AtomicReference<String> error = new AtomicReference<>();
             for (int i = 0; i < 2; i++) {
                 Thread t = new Thread(() -> {
                     try {
                         SSLContext ctx = client();
-                        while (done.get() < count && System.nanoTime() < deadline) {
+                        while (System.nanoTime() < deadline && claimed.getAndIncrement() < count) {
                             handshake(ctx, port);
                             done.incrementAndGet();
                         }
                     } catch (IOException | GeneralSecurityException e) {
-                        error[0] = e.toString();
+                        error.set(e.toString());
                     }
                 }, "tls-warmup-" + i);
                 t.setDaemon(true);
@@ -69,7 +71,7 @@ final class TlsWarmup {
             for (Thread t : threads) {
                 t.join(budgetMillis + 10_000);
             }
-            return new Result(done.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), error[0]);
+            return new Result(done.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), error.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(0, 0, "interrupted");

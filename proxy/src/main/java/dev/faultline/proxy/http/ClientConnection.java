@@ -1,43 +1,42 @@
 package dev.faultline.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
- * One client connection: requests are handled one at a time, in order (a pipelined request waits, with reading
- * paused, until the answer before it is complete); request bodies go to their exchange, which may pause reading
- * while the upstream cannot take more.
+ * One client connection: the bytes read go through an {@link HttpReader}; requests are handled one at a time, in
+ * order (the head of a pipelined request is not read until the answer before it is complete, and reading pauses
+ * while such bytes wait); a request's body goes to its exchange, which may pause reading while the upstream cannot
+ * take more.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements HttpReader.Sink {
     final Forwarder forwarder;
     final Channel channel;
     /** Upstream pools of this connection's event loop, by host:port. */
     final Map<String, UpstreamPool> pools;
     /** The same pools by route index, once looked up. */
     final UpstreamPool[] poolByRoute;
+    private final HttpReader reader;
     String remoteAddress;
     /** The exchange whose answer is being made, if any. */
     private Forwarder.Exchange current;
     /** The exchange that receives the body being read, if any (it may be done and then drops it). */
     private Forwarder.Exchange bodyTarget;
-    /** Messages of pipelined requests read before the answer ahead of them was complete. */
-    private ArrayDeque<Object> waiting;
-    private boolean pausedForOrder;
+    /** Between a request's head and the end of its body. */
+    private boolean readingBody;
     private boolean pausedForBody;
 
-    ClientConnection(Forwarder forwarder, Channel channel) {
+    ClientConnection(Forwarder forwarder, Channel channel, int maxHeaderBytes) {
         this.forwarder = forwarder;
         this.channel = channel;
         this.pools = forwarder.pools(channel.eventLoop());
         this.poolByRoute = new UpstreamPool[forwarder.routeCount()];
+        this.reader = new HttpReader(true, maxHeaderBytes, channel.alloc(), this);
     }
 
     @Override
@@ -50,38 +49,51 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (waiting != null && !waiting.isEmpty() || (msg instanceof HttpRequest && current != null)) {
-            if (waiting == null) {
-                waiting = new ArrayDeque<>();
+        if (msg instanceof ByteBuf buf) {
+            reader.feed(buf);
+            if (reader.paused() && reader.hasBuffered()) {
+                updateAutoRead(); // a pipelined request waits: read no more until it is its turn
             }
-            waiting.addLast(msg);
-            pausedForOrder = true;
-            updateAutoRead();
-            return;
-        }
-        dispatch(msg);
-    }
-
-    private void dispatch(Object msg) {
-        if (msg instanceof HttpRequest req) {
-            Forwarder.Exchange ex = forwarder.exchange(this, req);
-            current = ex;
-            bodyTarget = ex;
-            ex.begin();
-        }
-        if (msg instanceof HttpContent content) {
-            Forwarder.Exchange target = bodyTarget;
-            if (content instanceof LastHttpContent) {
-                bodyTarget = null;
-            }
-            if (target != null) {
-                target.requestContent(content);
-            } else {
-                content.release();
-            }
-        } else if (!(msg instanceof HttpRequest)) {
+        } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public void head(Head head) {
+        Forwarder.Exchange ex = forwarder.exchange(this, head);
+        current = ex;
+        bodyTarget = ex;
+        readingBody = true;
+        ex.begin();
+    }
+
+    @Override
+    public void content(ByteBuf data, boolean last) {
+        Forwarder.Exchange target = bodyTarget;
+        if (last) {
+            bodyTarget = null;
+            readingBody = false;
+            if (current != null) {
+                reader.pause(); // the next request's turn comes with this one's answer
+            }
+        }
+        if (target != null) {
+            target.requestContent(data, last);
+        } else {
+            data.release();
+        }
+    }
+
+    @Override
+    public void bodyError(String message) {
+        Forwarder.Exchange target = bodyTarget;
+        bodyTarget = null;
+        readingBody = false;
+        if (target != null) {
+            target.requestBodyError(message);
+        }
+        channel.close(); // the rest of the stream cannot be framed
     }
 
     @Override
@@ -111,10 +123,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             bodyTarget.clientClosed();
         }
         bodyTarget = null;
-        if (waiting != null) {
-            waiting.forEach(ReferenceCountUtil::release);
-            waiting.clear();
-        }
+        reader.release();
     }
 
     @Override
@@ -131,7 +140,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void updateAutoRead() {
-        boolean read = !pausedForOrder && !pausedForBody;
+        boolean read = !pausedForBody && !(reader.paused() && reader.hasBuffered());
         if (channel.config().isAutoRead() != read) {
             channel.config().setAutoRead(read);
         }
@@ -144,14 +153,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         current = null;
         pausedForBody = false;
-        if (waiting != null) {
-            // a request's head waits while an answer is being made; its body (queued behind it) goes with it
-            while (!waiting.isEmpty() && channel.isActive() && (current == null || !(waiting.peekFirst() instanceof HttpRequest))) {
-                dispatch(waiting.pollFirst());
-            }
-            if (waiting.isEmpty()) {
-                pausedForOrder = false;
-            }
+        if (!readingBody && channel.isActive()) {
+            reader.resume();
         }
         if (channel.isActive()) {
             updateAutoRead();

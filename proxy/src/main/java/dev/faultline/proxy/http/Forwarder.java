@@ -6,34 +6,15 @@ import dev.faultline.proxy.telemetry.ProxyMetrics;
 import dev.faultline.proxy.telemetry.Tracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -42,6 +23,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path, at the level of Netty's HTTP/1.1 messages on the event loop of the client connection: route,
+ * The request path, at the level of HTTP/1.1 bytes ({@link HttpReader}; field lines forwarded as received) on the
+ * event loop of the client connection: route,
  * rate limit, bounded body, attempts (each through the breaker and bounded by the route's timeout, retried with
  * backoff when allowed) on a pooled upstream connection of the same event loop, then the upstream answer streamed
  * back with backpressure both ways. The answers the proxy makes itself are written in one place
@@ -69,31 +52,47 @@ import org.slf4j.LoggerFactory;
 final class Forwarder {
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("access");
-    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
-            HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+    /** Methods kept as they are in metric labels; any other is "other" (a client cannot grow the label set). */
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+            "OPTIONS", "TRACE", "CONNECT");
     /** Bytes of a streamed body held while the upstream connection is not there yet, before reading pauses. */
     private static final int PENDING_BODY_BYTES = 64 * 1024;
-    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
-            .withNameValidation(false).withValueValidation(false);
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
-    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
-    private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
-    private static final AsciiString B3 = AsciiString.cached("b3");
-    private static final AsciiString B3_TRACE_ID = AsciiString.cached("x-b3-traceid");
-    private static final AsciiString UBER_TRACE_ID = AsciiString.cached("uber-trace-id");
-    private static final TextMapGetter<HttpHeaders> GETTER = new TextMapGetter<>() {
+    private static final byte[] X_FORWARDED_PROTO_HTTP = ascii("X-Forwarded-Proto: http\r\n");
+    private static final byte[] CHUNKED = ascii("Transfer-Encoding: chunked\r\n");
+    private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
+    private static final byte[] CONNECTION_KEEP_ALIVE = ascii("Connection: keep-alive\r\n");
+    private static final byte[] HTTP_1_1 = ascii(" HTTP/1.1\r\n");
+    private static final byte[] HTTP_1_1_SP = ascii("HTTP/1.1 ");
+    private static final byte[] HTTP_1_0_SP = ascii("HTTP/1.0 ");
+    private static final byte[] CRLF = ascii("\r\n");
+    private static final byte[] LAST_CHUNK = ascii("0\r\n\r\n");
+    private static final byte[] CRLF_LAST_CHUNK = ascii("\r\n0\r\n\r\n");
+    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+            ascii("HTTP/1.1 100 Continue\r\n\r\n")));
+    private static final TextMapGetter<Head> GETTER = new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(HttpHeaders carrier) {
-            return carrier.names();
+        public Iterable<String> keys(Head carrier) {
+            List<String> names = new ArrayList<>(carrier.size());
+            for (int i = 0; i < carrier.size(); i++) {
+                names.add(carrier.name(i));
+            }
+            return names;
         }
 
         @Override
-        public String get(HttpHeaders carrier, String key) {
-            return carrier == null ? null : carrier.get(key);
+        public String get(Head carrier, String key) {
+            return carrier == null ? null : carrier.get(key.toLowerCase(java.util.Locale.ROOT));
         }
     };
+    /** Injected trace fields become field lines of the request head being written. */
+    private static final TextMapSetter<ByteBuf> SETTER = (out, name, value) -> Headers.writeField(out, name, value);
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
 
     private final ProxyConfig config;
     private final List<RouteRuntime> routes;
@@ -155,7 +154,7 @@ final class Forwarder {
         return routes.size();
     }
 
-    Exchange exchange(ClientConnection conn, HttpRequest req) {
+    Exchange exchange(ClientConnection conn, Head req) {
         return new Exchange(conn, req);
     }
 
@@ -195,7 +194,7 @@ final class Forwarder {
 
         final ClientConnection conn;
         final Channel client;
-        final HttpRequest req;
+        final Head req;
         final String method;
         final String path;
         final RouteRuntime rt;
@@ -217,10 +216,13 @@ final class Forwarder {
         CompositeByteBuf body;
         boolean bodyComplete;
         long bodyCount;
-        List<HttpContent> pending;
+        /** Pieces of a streamed body read before the upstream connection was there. */
+        List<ByteBuf> pending;
         int pendingBytes;
         ScheduledFuture<?> bodyTimer;
         boolean countOver;
+        /** The body goes upstream chunked (it came chunked). */
+        boolean chunkedUp;
 
         // the current attempt
         UpstreamPool pool;
@@ -231,6 +233,10 @@ final class Forwarder {
         boolean discarding;
         boolean relaying;
         boolean clientNeedsFlush;
+        /** The answer goes to the client chunked (the upstream's was chunked or close-delimited). */
+        boolean chunkedOut;
+        /** The upstream connection may carry another request after this answer. */
+        boolean upstreamReusable;
         long attemptStart;
         Span attemptSpan;
         ScheduledFuture<?> attemptTimer;
@@ -239,16 +245,16 @@ final class Forwarder {
         Retry.AsyncContext<Integer> retryContext;
         int attempts;
 
-        Exchange(ClientConnection conn, HttpRequest req) {
+        Exchange(ClientConnection conn, Head req) {
             this.conn = conn;
             this.client = conn.channel;
             this.req = req;
-            this.method = req.method().name();
-            this.path = pathOf(req.uri());
+            this.method = req.error != 0 ? "other" : KNOWN_METHODS.contains(req.method) ? req.method : "other";
+            this.path = pathOf(req.uri);
             RouteRuntime found = null;
-            if (req.decoderResult().isSuccess()) {
+            if (req.error == 0) {
                 for (RouteRuntime r : routes) {
-                    if (r.route.matches(path, method)) {
+                    if (r.route.matches(path, req.method)) {
                         found = r;
                         break;
                     }
@@ -258,29 +264,21 @@ final class Forwarder {
             this.route = found == null ? null : found.route;
             this.routeName = found == null ? "unmatched" : found.route.name();
             this.meters = found == null ? unmatched : found.meters;
-            this.keepAliveRequested = HttpUtil.isKeepAlive(req);
+            this.keepAliveRequested = req.error == 0 && !req.connectionClose && (!req.http10 || req.connectionKeepAlive);
             this.keepAlive = keepAliveRequested;
-            String given = req.headers().get(X_REQUEST_ID);
+            String given = req.error == 0 ? req.get("x-request-id") : null;
             this.requestId = validId(given) ? given : newId();
-            Context parent = carriesTraceContext(req.headers())
-                    ? propagator.extract(Context.root(), req.headers(), GETTER) : Context.root();
+            Context parent = req.error == 0 && carriesTraceContext(req)
+                    ? propagator.extract(Context.root(), req, GETTER) : Context.root();
             this.span = tracing.serverSpan(parent, method, path, routeName);
             metrics.inFlight().incrementAndGet();
         }
 
         /** Everything that can be decided on the request head; then the body, then the first attempt. */
         void begin() {
-            DecoderResult decoded = req.decoderResult();
-            if (decoded.isFailure()) {
+            if (req.error != 0) {
                 keepAlive = false;
-                Throwable cause = decoded.cause();
-                if (cause instanceof TooLongHttpLineException) {
-                    fail(414, "request line is longer than 8192 bytes", null);
-                } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-                    fail(431, "request header block is larger than " + config.limits().maxHeaderBytes() + " bytes", null);
-                } else {
-                    fail(400, "malformed request", null);
-                }
+                fail(req.error, req.errorMessage, null);
                 return;
             }
             if (!accepting.get()) {
@@ -292,7 +290,7 @@ final class Forwarder {
                 return;
             }
             if (rt == null) {
-                fail(404, "no route for " + method + " " + truncate(path), null);
+                fail(404, "no route for " + req.method + " " + truncate(path), null);
                 return;
             }
             if (rt.limiter.isPresent() && !rt.limiter.get().acquirePermission()) {
@@ -302,26 +300,28 @@ final class Forwarder {
                         Long.toString(rt.limiterRetryAfterSeconds()));
                 return;
             }
-            String length = req.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-            long declared = -1;
-            if (length != null) {
-                try {
-                    declared = Long.parseLong(length.strip());
-                } catch (NumberFormatException e) {
-                    keepAlive = false;
-                    fail(400, "Content-Length is not a number", null);
-                    return;
-                }
-            }
+            long declared = req.contentLength;
             if (declared > config.limits().maxBodyBytes()) {
                 keepAlive = false;
                 fail(413, "request body is larger than " + config.limits().maxBodyBytes() + " bytes", null);
                 return;
             }
-            boolean retryable = route.maxRetry() > 0 && (IDEMPOTENT.contains(req.method()) || route.retryNonIdempotent());
-            boolean hasBody = declared > 0 || req.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
+            boolean hasBody = declared > 0 || req.chunked;
+            String expect = req.get("expect");
+            if (expect != null) {
+                if (!expect.equalsIgnoreCase("100-continue")) {
+                    keepAlive = false;
+                    fail(417, "expectation " + truncate(expect) + " is not supported", null);
+                    return;
+                }
+                if (hasBody && !req.http10) {
+                    client.writeAndFlush(CONTINUE.duplicate(), client.voidPromise());
+                }
+            }
+            boolean retryable = route.maxRetry() > 0 && (IDEMPOTENT.contains(req.method) || route.retryNonIdempotent());
             boolean replayable = !hasBody || (declared >= 0 && declared <= config.limits().replayBufferBytes());
             retryContext = retryable && replayable ? rt.retry.asyncContext() : null;
+            chunkedUp = req.chunked;
             if (!hasBody) {
                 bodyMode = NO_BODY;
                 attempt();
@@ -341,32 +341,26 @@ final class Forwarder {
         }
 
         /** A piece of the request body (the last one ends it). */
-        void requestContent(HttpContent content) {
-            boolean last = content instanceof LastHttpContent;
-            if (content.decoderResult().isFailure()) {
-                content.release();
-                keepAlive = false;
-                fail(400, "malformed request body", null);
-                return;
-            }
+        void requestContent(ByteBuf data, boolean last) {
             if (done || countOver) {
-                content.release();
+                data.release();
                 return;
             }
-            int n = content.content().readableBytes();
+            int n = data.readableBytes();
             bodyCount += n;
             if (bodyMode == BUFFERED) {
                 if (bodyCount > config.limits().replayBufferBytes()) {
-                    content.release();
+                    data.release();
                     keepAlive = false;
                     cancelBodyTimer();
                     fail(413, "request body is larger than declared", null);
                     return;
                 }
                 if (n > 0) {
-                    body.addComponent(true, content.content().retain());
+                    body.addComponent(true, data);
+                } else {
+                    data.release();
                 }
-                content.release();
                 if (last) {
                     bodyComplete = true;
                     cancelBodyTimer();
@@ -377,7 +371,7 @@ final class Forwarder {
             if (bodyMode == STREAMED) {
                 long max = config.limits().maxBodyBytes();
                 if (bodyCount > max) {
-                    content.release();
+                    data.release();
                     countOver = true;
                     keepAlive = false;
                     fail(413, "request body is larger than " + max + " bytes", null);
@@ -387,7 +381,7 @@ final class Forwarder {
                     bodyComplete = true;
                 }
                 if (upstream != null && pending == null) {
-                    upstream.write(content, upstream.voidPromise());
+                    writeBodyUp(upstream, data, last);
                     if (last) {
                         requestSent = true;
                         upstream.flush();
@@ -399,7 +393,7 @@ final class Forwarder {
                     if (pending == null) {
                         pending = new ArrayList<>();
                     }
-                    pending.add(content);
+                    pending.add(data);
                     pendingBytes += n;
                     if (pendingBytes > PENDING_BODY_BYTES) {
                         conn.pauseBody(true);
@@ -407,7 +401,27 @@ final class Forwarder {
                 }
                 return;
             }
-            content.release(); // a body the head did not announce (e.g. Content-Length: 0): nothing to forward
+            data.release(); // nothing to forward (e.g. Content-Length: 0)
+        }
+
+        /** The request body could not be framed: the client gets 400 (or its connection closes mid-answer). */
+        void requestBodyError(String message) {
+            keepAlive = false;
+            cancelBodyTimer();
+            fail(400, message, null);
+        }
+
+        /** A piece of a streamed body upstream, framed as a chunk when the body goes chunked. */
+        private void writeBodyUp(Channel ch, ByteBuf data, boolean last) {
+            if (!chunkedUp) {
+                if (data.isReadable()) {
+                    ch.write(data, ch.voidPromise());
+                } else {
+                    data.release();
+                }
+                return;
+            }
+            writeChunk(ch, data, last);
         }
 
         void requestReadComplete() {
@@ -480,47 +494,60 @@ final class Forwarder {
             attemptFailed(new TimeoutException("timeout"));
         }
 
-        /** The attempt's request on {@code ch}: head (end-to-end headers plus the proxy's), then the body. */
+        /** The attempt's request on {@code ch}: head (end-to-end fields as received, plus the proxy's), then the body. */
         private void send(Channel ch) {
             upstream = ch;
-            UpstreamPool.handler(ch).exchange = this;
-            HttpHeaders headers = HEADERS.newHeaders();
-            Headers.copyEndToEnd(req.headers(), headers, true);
-            headers.remove(HttpHeaderNames.EXPECT);
-            if (!headers.contains(HttpHeaderNames.HOST)) {
-                headers.set(HttpHeaderNames.HOST, route.forwardHost() + ":" + route.forwardPort());
+            UpstreamPool.Handler handler = UpstreamPool.handler(ch);
+            handler.exchange = this;
+            handler.expectBodyless(req.method.equals("HEAD"));
+            ByteBuf out = ch.alloc().buffer(req.method.length() + req.uri.length() + Headers.fieldBytes(req) + 384);
+            out.writeCharSequence(req.method, StandardCharsets.ISO_8859_1);
+            out.writeByte(' ');
+            out.writeCharSequence(req.uri, StandardCharsets.ISO_8859_1);
+            out.writeBytes(HTTP_1_1);
+            Headers.writeRequestFields(req, out);
+            if (!req.contains("host")) {
+                Headers.writeField(out, "Host", route.forwardHost() + ":" + route.forwardPort());
             }
             String remote = conn.remoteAddress;
             if (remote != null) {
-                String xff = req.headers().get(X_FORWARDED_FOR);
-                headers.set(X_FORWARDED_FOR, xff == null ? remote : xff + ", " + remote);
+                String xff = req.getAll("x-forwarded-for");
+                Headers.writeField(out, X_FORWARDED_FOR, xff == null ? remote : xff + ", " + remote);
             }
-            headers.set(X_FORWARDED_PROTO, HTTP);
-            headers.set(X_REQUEST_ID, requestId);
-            propagator.inject(Context.root().with(attemptSpan), headers, (carrier, k, v) -> carrier.set(k, v));
-            if (bodyMode == BUFFERED) {
-                headers.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-            } else if (bodyMode == STREAMED && !req.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            out.writeBytes(X_FORWARDED_PROTO_HTTP);
+            Headers.writeField(out, X_REQUEST_ID, requestId);
+            propagator.inject(Context.root().with(attemptSpan), out, SETTER);
+            if (chunkedUp) {
+                out.writeBytes(CHUNKED);
             }
-            ch.write(new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri(), headers), ch.voidPromise());
+            out.writeBytes(CRLF);
             if (bodyMode == NO_BODY) {
-                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+                ch.writeAndFlush(out, ch.voidPromise());
                 requestSent = true;
             } else if (bodyMode == BUFFERED) {
-                ch.writeAndFlush(new DefaultLastHttpContent(body.retainedDuplicate()), ch.voidPromise());
+                ch.write(out, ch.voidPromise());
+                if (chunkedUp) {
+                    writeChunk(ch, body.retainedDuplicate(), true);
+                    ch.flush();
+                } else {
+                    ch.writeAndFlush(body.retainedDuplicate(), ch.voidPromise());
+                }
                 requestSent = true;
             } else {
-                List<HttpContent> queued = pending;
+                ch.write(out, ch.voidPromise());
+                List<ByteBuf> queued = pending;
                 pending = null;
                 pendingBytes = 0;
                 if (queued != null) {
-                    for (HttpContent c : queued) {
-                        ch.write(c, ch.voidPromise());
-                        if (c instanceof LastHttpContent) {
-                            requestSent = true;
-                        }
+                    for (int i = 0; i < queued.size(); i++) {
+                        writeBodyUp(ch, queued.get(i), bodyComplete && i == queued.size() - 1);
                     }
+                }
+                if (bodyComplete) {
+                    if (queued == null && chunkedUp) {
+                        writeChunk(ch, Unpooled.EMPTY_BUFFER, true);
+                    }
+                    requestSent = true;
                 }
                 ch.flush();
                 conn.pauseBody(!ch.isWritable() && !requestSent);
@@ -533,58 +560,33 @@ final class Forwarder {
             }
         }
 
-        /** What the upstream sent: the answer's head, then its body. */
-        void upstreamRead(Object msg) {
-            if (msg instanceof HttpResponse resp) {
-                if (resp.decoderResult().isFailure()) {
-                    ReferenceCountUtil.release(msg);
-                    Channel up = upstream;
-                    detachUpstream(false);
-                    if (attemptActive) {
-                        attemptFailed(new java.io.IOException("malformed answer: " + resp.decoderResult().cause()));
-                    } else {
-                        up.close();
-                    }
-                    return;
+        /** The head of what the upstream answered. */
+        void upstreamHead(Head resp) {
+            if (resp.error != 0) {
+                Channel up = upstream;
+                detachUpstream(false);
+                if (attemptActive) {
+                    attemptFailed(new java.io.IOException(resp.errorMessage));
+                } else if (relaying && !done) {
+                    relaying = false;
+                    client.close();
+                } else if (up != null) {
+                    up.close();
                 }
-                int code = resp.status().code();
-                if (code >= 100 && code < 200) {
-                    discarding = true; // an interim answer (100 Continue): its end is not the answer's
-                    return;
-                }
-                upstreamHead(resp);
+                return;
             }
-            if (msg instanceof HttpContent content) {
-                if (discarding) {
-                    boolean last = content instanceof LastHttpContent;
-                    content.release();
-                    if (last) {
-                        discarding = false;
-                        if (attemptActive) {
-                            return; // the end of an interim answer; the real one follows
-                        }
-                        // the end of a 5xx that is retried
-                        boolean reusable = requestSent;
-                        long delay = retryDelay;
-                        detachUpstream(reusable);
-                        retryAfter(delay);
-                    }
-                    return;
-                }
-                relayContent(content);
+            if (resp.status < 200) {
+                discarding = true; // an interim answer (100 Continue): its end is not the answer's
+                return;
             }
-        }
-
-        private long retryDelay;
-
-        private void upstreamHead(HttpResponse resp) {
+            upstreamReusable = !resp.closeDelimited && !resp.connectionClose && (!resp.http10 || resp.connectionKeepAlive);
             if (!attemptActive) {
                 return;
             }
             attemptActive = false;
             cancelAttemptTimer();
             long nanos = System.nanoTime() - attemptStart;
-            int code = resp.status().code();
+            int code = resp.status;
             meters.attempt(code, nanos);
             attemptSpan.setAttribute("http.response.status_code", (long) code);
             attemptSpan.end();
@@ -602,56 +604,92 @@ final class Forwarder {
             relayHead(resp);
         }
 
-        /** The upstream's answer head to the client, without hop-by-hop headers. */
-        private void relayHead(HttpResponse resp) {
+        /** A piece of what the upstream answered (the last one ends the answer). */
+        void upstreamContent(ByteBuf data, boolean last) {
+            if (discarding) {
+                data.release();
+                if (last) {
+                    discarding = false;
+                    if (attemptActive) {
+                        return; // the end of an interim answer; the real one follows
+                    }
+                    // the end of a 5xx that is retried
+                    long delay = retryDelay;
+                    detachUpstream(requestSent && upstreamReusable);
+                    retryAfter(delay);
+                }
+                return;
+            }
+            relayContent(data, last);
+        }
+
+        private long retryDelay;
+
+        /** The upstream's answer head to the client, without hop-by-hop fields. */
+        private void relayHead(Head resp) {
             if (done) {
                 detachUpstream(false);
                 return;
             }
             relaying = true;
-            status = resp.status().code();
-            HttpHeaders headers = HEADERS.newHeaders();
-            Headers.copyEndToEnd(resp.headers(), headers, false);
-            headers.set(X_REQUEST_ID, requestId);
-            boolean bodyless = req.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
-            if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            status = resp.status;
+            boolean bodyless = req.method.equals("HEAD") || status == 204 || status == 304;
+            boolean framed = resp.contentLength >= 0 && !resp.chunked && !resp.closeDelimited;
+            chunkedOut = false;
+            if (!bodyless && !framed) {
+                if (req.http10) {
                     keepAlive = false; // the end of the answer is the end of the connection
                 } else {
-                    headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                    chunkedOut = true;
                 }
             }
-            connectionHeader(headers);
+            ByteBuf out = client.alloc().buffer(Headers.fieldBytes(resp) + 192);
+            out.writeBytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP);
+            writeStatus(out, status);
+            out.writeByte(' ');
+            resp.writeReason(out);
+            out.writeBytes(CRLF);
+            Headers.writeResponseFields(resp, out, framed || bodyless);
+            Headers.writeField(out, X_REQUEST_ID, requestId);
+            if (chunkedOut) {
+                out.writeBytes(CHUNKED);
+            }
+            connectionHeader(out);
+            out.writeBytes(CRLF);
             headWritten = true;
-            client.write(new DefaultHttpResponse(req.protocolVersion(), resp.status(), headers), client.voidPromise());
+            client.write(out, client.voidPromise());
             clientNeedsFlush = true;
         }
 
-        private void connectionHeader(HttpHeaders headers) {
+        private void connectionHeader(ByteBuf out) {
             if (!keepAlive || !accepting.get()) {
                 keepAlive = false;
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                out.writeBytes(CONNECTION_CLOSE);
+            } else if (req.http10) {
+                out.writeBytes(CONNECTION_KEEP_ALIVE);
             }
         }
 
-        private void relayContent(HttpContent content) {
+        private void relayContent(ByteBuf data, boolean last) {
             if (!relaying || done) {
-                content.release();
-                if (content instanceof LastHttpContent) {
-                    detachUpstream(requestSent && relaying);
+                data.release();
+                if (last) {
+                    detachUpstream(requestSent && relaying && upstreamReusable);
                 }
                 return;
             }
-            if (content instanceof LastHttpContent) {
+            if (last) {
                 relaying = false;
                 clientNeedsFlush = false;
-                endResponse(content);
-                detachUpstream(requestSent);
+                endResponse(data);
+                detachUpstream(requestSent && upstreamReusable);
                 return;
             }
-            client.write(content, client.voidPromise());
+            if (chunkedOut) {
+                writeChunk(client, data, false);
+            } else {
+                client.write(data, client.voidPromise());
+            }
             clientNeedsFlush = true;
             if (!client.isWritable()) {
                 client.flush(); // may make it writable again (and say so) at once
@@ -764,13 +802,20 @@ final class Forwarder {
             finish();
         }
 
-        /** Ends the answer with {@code last} and the connection too when it is not kept alive. */
-        private void endResponse(HttpContent last) {
+        /** Ends the answer with {@code last} (its last piece) and the connection too when it is not kept alive. */
+        private void endResponse(ByteBuf last) {
             responseEnded = true;
-            if (keepAlive) {
-                client.writeAndFlush(last, client.voidPromise());
+            if (chunkedOut) {
+                writeChunk(client, last, true);
+            } else if (last.isReadable()) {
+                client.write(last, client.voidPromise());
             } else {
-                client.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+                last.release();
+            }
+            if (keepAlive) {
+                client.flush();
+            } else {
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
             finish();
         }
@@ -794,21 +839,27 @@ final class Forwarder {
                 detachUpstream(false);
             }
             status = code;
-            byte[] bytes = new JsonObject().put("error", message).encode().getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse out = new DefaultFullHttpResponse(req.protocolVersion().equals(HttpVersion.HTTP_1_0)
-                    ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
-                    Unpooled.wrappedBuffer(bytes), HEADERS, HEADERS);
-            HttpHeaders h = out.headers();
-            h.set(X_REQUEST_ID, requestId);
-            if (retryAfter != null) {
-                h.set(HttpHeaderNames.RETRY_AFTER, retryAfter);
-            }
-            h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-            h.set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            if (!req.decoderResult().isSuccess()) {
+            if (req.error != 0) {
                 keepAlive = false;
             }
-            connectionHeader(h);
+            byte[] json = new JsonObject().put("error", message).encode().getBytes(StandardCharsets.UTF_8);
+            ByteBuf out = client.alloc().buffer(json.length + 256);
+            out.writeBytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP);
+            writeStatus(out, code);
+            out.writeByte(' ');
+            out.writeCharSequence(HttpResponseStatus.valueOf(code).reasonPhrase(), StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
+            Headers.writeField(out, X_REQUEST_ID, requestId);
+            if (retryAfter != null) {
+                Headers.writeField(out, "Retry-After", retryAfter);
+            }
+            Headers.writeField(out, "Content-Type", "application/json");
+            Headers.writeField(out, "Content-Length", Integer.toString(json.length));
+            connectionHeader(out);
+            out.writeBytes(CRLF);
+            if (!req.method.equals("HEAD")) {
+                out.writeBytes(json);
+            }
             headWritten = true;
             responseEnded = true;
             if (keepAlive) {
@@ -853,12 +904,42 @@ final class Forwarder {
         }
     }
 
+    /** A three-digit status code. */
+    private static void writeStatus(ByteBuf out, int code) {
+        out.writeByte('0' + code / 100).writeByte('0' + code / 10 % 10).writeByte('0' + code % 10);
+    }
+
+    /** One chunk of a chunked body ({@code data} released); the last one adds the zero-length chunk. */
+    private static void writeChunk(Channel ch, ByteBuf data, boolean last) {
+        int n = data.readableBytes();
+        if (n > 0) {
+            ByteBuf size = ch.alloc().buffer(12);
+            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
+            size.writeBytes(CRLF);
+            ch.write(size, ch.voidPromise());
+            ch.write(data, ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(last ? CRLF_LAST_CHUNK : CRLF), ch.voidPromise());
+        } else {
+            data.release();
+            if (last) {
+                ch.write(Unpooled.wrappedBuffer(LAST_CHUNK), ch.voidPromise());
+            }
+        }
+    }
+
     /**
      * Whether any of the headers a span context is read from is there (W3C, B3 single and multi, Jaeger); without
      * them every propagator finds nothing, so the (costly: Jaeger's lists every header name) extraction is skipped.
      */
-    private static boolean carriesTraceContext(HttpHeaders h) {
-        return h.contains(TRACEPARENT) || h.contains(B3) || h.contains(B3_TRACE_ID) || h.contains(UBER_TRACE_ID);
+    private static boolean carriesTraceContext(Head h) {
+        for (int i = 0; i < h.size(); i++) {
+            int n = h.nameLength(i);
+            if (n == 11 && h.nameIs(i, "traceparent") || n == 2 && h.nameIs(i, "b3")
+                    || n == 12 && h.nameIs(i, "x-b3-traceid") || n == 13 && h.nameIs(i, "uber-trace-id")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean validId(String id) {

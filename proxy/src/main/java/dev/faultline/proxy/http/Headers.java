@@ -1,24 +1,68 @@
 package dev.faultline.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.buffer.ByteBuf;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Hop-by-hop header handling (RFC 9110 §7.6.1) and the headers the proxy adds. Names are compared without case and
- * without allocating: candidates are looked up by length.
+ * Hop-by-hop header handling (RFC 9110 §7.6.1) and the fields the proxy writes itself. Field lines that are
+ * forwarded are copied as they were received; names are compared without case and without allocating (candidates
+ * are looked up by length).
  */
 final class Headers {
     private static final String[][] HOP_BY_HOP = byLength("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
-    /** Trace headers of every propagation format: replaced by the proxy's own injection upstream. */
+    /** Trace fields of every propagation format: replaced upstream by the proxy's own injection. */
     private static final String[][] TRACE = byLength("traceparent", "tracestate", "b3", "x-b3-traceid",
             "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "uber-trace-id");
+    /** Fields of a request the proxy writes itself upstream (the client's values are folded into them). */
+    private static final String[][] REQUEST_OWN = byLength("expect", "x-request-id", "x-forwarded-for",
+            "x-forwarded-proto");
+    private static final String[][] RESPONSE_OWN = byLength("x-request-id");
+    private static final String[][] CONTENT_LENGTH = byLength("content-length");
 
     private Headers() {
+    }
+
+    /** Writes the request's end-to-end fields: not hop-by-hop, not named in Connection, not trace, not the proxy's. */
+    static void writeRequestFields(Head h, ByteBuf out) {
+        for (int i = 0; i < h.size(); i++) {
+            if (!in(HOP_BY_HOP, h, i) && !in(TRACE, h, i) && !in(REQUEST_OWN, h, i) && !namedInConnection(h, i)) {
+                h.writeField(i, out);
+            }
+        }
+    }
+
+    /**
+     * Writes the answer's end-to-end fields but X-Request-Id; Content-Length too unless {@code keepLength} is false
+     * (the body is re-framed).
+     */
+    static void writeResponseFields(Head h, ByteBuf out, boolean keepLength) {
+        for (int i = 0; i < h.size(); i++) {
+            if (!in(HOP_BY_HOP, h, i) && !in(RESPONSE_OWN, h, i) && (keepLength || !in(CONTENT_LENGTH, h, i))
+                    && !namedInConnection(h, i)) {
+                h.writeField(i, out);
+            }
+        }
+    }
+
+    /** Bytes the fields of {@code h} take at most when written (for sizing a buffer). */
+    static int fieldBytes(Head h) {
+        return h.bytes.length + 2 * h.size();
+    }
+
+    static void writeField(ByteBuf out, AsciiString name, CharSequence value) {
+        out.writeBytes(name.array(), name.arrayOffset(), name.length());
+        out.writeByte(':').writeByte(' ');
+        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        out.writeByte('\r').writeByte('\n');
+    }
+
+    static void writeField(ByteBuf out, String name, String value) {
+        out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
+        out.writeByte(':').writeByte(' ');
+        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        out.writeByte('\r').writeByte('\n');
     }
 
     static boolean hopByHop(CharSequence name) {
@@ -29,34 +73,27 @@ final class Headers {
         return in(TRACE, name);
     }
 
-    /** Copies end-to-end headers: drops hop-by-hop ones, those named in Connection, and (optionally) trace ones. */
-    static void copyEndToEnd(HttpHeaders in, HttpHeaders out, boolean dropTrace) {
-        String connection = in.get(HttpHeaderNames.CONNECTION);
-        List<String> named = connection == null ? List.of() : namedIn(connection);
-        for (var it = in.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (hopByHop(name) || (dropTrace && trace(name)) || (!named.isEmpty() && isNamed(named, name))) {
-                continue;
-            }
-            out.add(name, e.getValue());
+    private static boolean namedInConnection(Head h, int i) {
+        String tokens = h.connectionTokens;
+        if (tokens == null) {
+            return false;
         }
-    }
-
-    private static List<String> namedIn(String connection) {
-        List<String> names = new ArrayList<>();
-        for (String n : connection.split(",")) {
-            String t = n.strip();
-            if (!t.isEmpty()) {
-                names.add(t);
+        String name = h.name(i);
+        for (String t : tokens.split(",")) {
+            if (t.equalsIgnoreCase(name)) {
+                return true;
             }
         }
-        return names;
+        return false;
     }
 
-    private static boolean isNamed(List<String> named, CharSequence name) {
-        for (String n : named) {
-            if (AsciiString.contentEqualsIgnoreCase(n, name)) {
+    private static boolean in(String[][] table, Head h, int i) {
+        int n = h.nameLength(i);
+        if (n >= table.length || table[n] == null) {
+            return false;
+        }
+        for (String candidate : table[n]) {
+            if (h.nameIs(i, candidate)) {
                 return true;
             }
         }

@@ -13,9 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy process: the traffic listener is a Netty HTTP/1.1 pipeline on Vert.x's event loops (the request path,
- * {@link Forwarder}, works on Netty's HTTP messages; upstream connections are pooled per event loop), metrics are a
+ * The proxy process: the traffic listener is a Netty pipeline on Vert.x's event loops (the request path,
+ * {@link Forwarder}, reads and writes HTTP/1.1 bytes itself; upstream connections are pooled per event loop), metrics are a
  * Vert.x HTTP server. {@link #start()} returns when both listen; {@link #close()} drains in-flight requests first.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -80,8 +77,7 @@ public final class ProxyServer implements AutoCloseable {
                 vx.transport().channelFactory(false));
         this.forwarder = forwarder;
         long idleMs = config.limits().idleTimeout().toMillis();
-        HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(config.limits().maxHeaderBytes()).setMaxChunkSize(64 * 1024);
+        int maxHeaderBytes = config.limits().maxHeaderBytes();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(vx.acceptorEventLoopGroup(), vx.nettyEventLoopGroup())
                 .channelFactory(vx.transport().serverChannelFactory(false))
@@ -93,9 +89,7 @@ public final class ProxyServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         clients.add(ch);
                         ch.pipeline().addLast("idle", new IdleTimeout(idleMs))
-                                .addLast("codec", new HttpServerCodec(decoder))
-                                .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("proxy", new ClientConnection(forwarder, ch));
+                                .addLast("proxy", new ClientConnection(forwarder, ch, maxHeaderBytes));
                     }
                 });
         ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();

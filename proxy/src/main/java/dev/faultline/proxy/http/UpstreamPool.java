@@ -9,8 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -52,16 +51,13 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Handler handler = new Handler();
+                        Handler handler = new Handler(ch, maxHeaderBytes);
                         ch.pipeline().addLast("idle", new IdleTimeout(idleTimeoutMs) {
                                     @Override
                                     boolean busy() {
                                         return handler.exchange != null;
                                     }
                                 })
-                                .addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
-                                        .setMaxInitialLineLength(8192).setMaxHeaderSize(maxHeaderBytes)
-                                        .setMaxChunkSize(64 * 1024), false, false))
                                 .addLast("upstream", handler);
                     }
                 });
@@ -92,8 +88,9 @@ final class UpstreamPool {
 
     /** A connection whose exchange is over: reused when it can be, else closed. */
     void release(Channel ch, boolean reusable) {
-        handler(ch).exchange = null;
-        if (!reusable || !ch.isActive()) {
+        Handler h = handler(ch);
+        h.exchange = null;
+        if (!reusable || !ch.isActive() || !h.reader.idle()) {
             ch.close();
             return;
         }
@@ -140,19 +137,61 @@ final class UpstreamPool {
         }
     }
 
-    /** Passes what the upstream sends to the exchange that owns the connection. */
-    static final class Handler extends ChannelInboundHandlerAdapter {
+    /** Reads what the upstream sends and passes it to the exchange that owns the connection. */
+    static final class Handler extends ChannelInboundHandlerAdapter implements HttpReader.Sink {
+        final HttpReader reader;
+        private final Channel channel;
         Forwarder.Exchange exchange;
+
+        Handler(Channel channel, int maxHeaderBytes) {
+            this.channel = channel;
+            this.reader = new HttpReader(false, maxHeaderBytes, channel.alloc(), this);
+        }
+
+        /** The next answer is to a HEAD request. */
+        void expectBodyless(boolean bodyless) {
+            reader.expectBodyless(bodyless);
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Forwarder.Exchange ex = exchange;
-            if (ex != null) {
-                ex.upstreamRead(msg);
+            if (msg instanceof ByteBuf buf) {
+                reader.feed(buf);
             } else {
                 ReferenceCountUtil.release(msg);
-                ctx.close(); // an answer nobody asked for: the connection is not reusable
             }
+        }
+
+        @Override
+        public void head(Head head) {
+            Forwarder.Exchange ex = exchange;
+            if (ex != null) {
+                ex.upstreamHead(head);
+            } else {
+                reader.release();
+                channel.close(); // an answer nobody asked for: the connection is not reusable
+            }
+        }
+
+        @Override
+        public void content(ByteBuf data, boolean last) {
+            Forwarder.Exchange ex = exchange;
+            if (ex != null) {
+                ex.upstreamContent(data, last);
+            } else {
+                data.release();
+            }
+        }
+
+        @Override
+        public void bodyError(String message) {
+            Forwarder.Exchange ex = exchange;
+            exchange = null;
+            reader.release();
+            if (ex != null) {
+                ex.upstreamFailed(new java.io.IOException("malformed upstream answer: " + message));
+            }
+            channel.close();
         }
 
         @Override
@@ -173,6 +212,8 @@ final class UpstreamPool {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            reader.inputClosed(); // a close-delimited answer ends here
+            reader.release();
             Forwarder.Exchange ex = exchange;
             exchange = null;
             if (ex != null) {

@@ -7,7 +7,6 @@ import dev.faultline.proxy.telemetry.Tracing;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -15,10 +14,10 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -58,8 +57,13 @@ final class Forwarder {
             "OPTIONS", "TRACE", "CONNECT");
     /** Bytes of a streamed body held while the upstream connection is not there yet, before reading pauses. */
     private static final int PENDING_BODY_BYTES = 64 * 1024;
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
-    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final byte[] X_REQUEST_ID = ascii("X-Request-Id: ");
+    private static final byte[] X_FORWARDED_FOR = ascii("X-Forwarded-For: ");
+    private static final byte[] TRACEPARENT = ascii("traceparent: 00-");
+    private static final byte[] B3 = ascii("b3: ");
+    private static final byte[] UBER_TRACE_ID = ascii("uber-trace-id: ");
+    /** Bodies up to this size leave in the same buffer (and write) as their head. */
+    private static final int COALESCE_BYTES = 8 * 1024;
     private static final byte[] X_FORWARDED_PROTO_HTTP = ascii("X-Forwarded-Proto: http\r\n");
     private static final byte[] CHUNKED = ascii("Transfer-Encoding: chunked\r\n");
     private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
@@ -88,7 +92,7 @@ final class Forwarder {
         }
     };
     /** Injected trace fields become field lines of the request head being written. */
-    private static final TextMapSetter<ByteBuf> SETTER = (out, name, value) -> Headers.writeField(out, name, value);
+    private static final TextMapSetter<HeadBuilder> SETTER = HeadBuilder::field;
 
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
@@ -500,32 +504,43 @@ final class Forwarder {
             UpstreamPool.Handler handler = UpstreamPool.handler(ch);
             handler.exchange = this;
             handler.expectBodyless(req.method.equals("HEAD"));
-            ByteBuf out = ch.alloc().buffer(req.method.length() + req.uri.length() + Headers.fieldBytes(req) + 384);
-            out.writeCharSequence(req.method, StandardCharsets.ISO_8859_1);
-            out.writeByte(' ');
-            out.writeCharSequence(req.uri, StandardCharsets.ISO_8859_1);
-            out.writeBytes(HTTP_1_1);
+            HeadBuilder out = HeadBuilder.get();
+            req.writeMethodAndTarget(out);
+            out.bytes(HTTP_1_1);
             Headers.writeRequestFields(req, out);
             if (!req.contains("host")) {
-                Headers.writeField(out, "Host", route.forwardHost() + ":" + route.forwardPort());
+                out.field("Host", route.forwardHost() + ":" + route.forwardPort());
             }
             String remote = conn.remoteAddress;
             if (remote != null) {
                 String xff = req.getAll("x-forwarded-for");
-                Headers.writeField(out, X_FORWARDED_FOR, xff == null ? remote : xff + ", " + remote);
+                out.field(X_FORWARDED_FOR, xff == null ? remote : xff + ", " + remote);
             }
-            out.writeBytes(X_FORWARDED_PROTO_HTTP);
-            Headers.writeField(out, X_REQUEST_ID, requestId);
-            propagator.inject(Context.root().with(attemptSpan), out, SETTER);
+            out.bytes(X_FORWARDED_PROTO_HTTP);
+            out.field(X_REQUEST_ID, requestId);
+            SpanContext sc = attemptSpan.getSpanContext();
+            if (sc.isValid() && sc.getTraceState().isEmpty()) {
+                writeTraceFields(sc, out);
+            } else {
+                propagator.inject(Context.root().with(attemptSpan), out, SETTER);
+            }
             if (chunkedUp) {
-                out.writeBytes(CHUNKED);
+                out.bytes(CHUNKED);
             }
-            out.writeBytes(CRLF);
+            out.crlf();
             if (bodyMode == NO_BODY) {
-                ch.writeAndFlush(out, ch.voidPromise());
+                ch.writeAndFlush(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
                 requestSent = true;
             } else if (bodyMode == BUFFERED) {
-                ch.write(out, ch.voidPromise());
+                int n = body.readableBytes();
+                if (!chunkedUp && n <= COALESCE_BYTES) {
+                    ByteBuf all = out.toBuffer(ch.alloc(), n);
+                    body.getBytes(body.readerIndex(), all, n);
+                    ch.writeAndFlush(all, ch.voidPromise());
+                    requestSent = true;
+                    return;
+                }
+                ch.write(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
                 if (chunkedUp) {
                     writeChunk(ch, body.retainedDuplicate(), true);
                     ch.flush();
@@ -534,7 +549,7 @@ final class Forwarder {
                 }
                 requestSent = true;
             } else {
-                ch.write(out, ch.voidPromise());
+                ch.write(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
                 List<ByteBuf> queued = pending;
                 pending = null;
                 pendingBytes = 0;
@@ -643,30 +658,80 @@ final class Forwarder {
                     chunkedOut = true;
                 }
             }
-            ByteBuf out = client.alloc().buffer(Headers.fieldBytes(resp) + 192);
-            out.writeBytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP);
-            writeStatus(out, status);
-            out.writeByte(' ');
+            HeadBuilder out = HeadBuilder.get();
+            out.bytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP).status(status).ch(' ');
             resp.writeReason(out);
-            out.writeBytes(CRLF);
+            out.crlf();
             Headers.writeResponseFields(resp, out, framed || bodyless);
-            Headers.writeField(out, X_REQUEST_ID, requestId);
+            out.field(X_REQUEST_ID, requestId);
             if (chunkedOut) {
-                out.writeBytes(CHUNKED);
+                out.bytes(CHUNKED);
             }
             connectionHeader(out);
-            out.writeBytes(CRLF);
+            out.crlf();
             headWritten = true;
-            client.write(out, client.voidPromise());
+            // kept back for the body's first piece to join it (usually in the same read)
+            int room = bodyless ? 0 : chunkedOut ? 256 : (int) Math.min(resp.contentLength, COALESCE_BYTES);
+            clientOut = out.toBuffer(client.alloc(), room);
             clientNeedsFlush = true;
         }
 
-        private void connectionHeader(ByteBuf out) {
+        private void connectionHeader(HeadBuilder out) {
             if (!keepAlive || !accepting.get()) {
                 keepAlive = false;
-                out.writeBytes(CONNECTION_CLOSE);
+                out.bytes(CONNECTION_CLOSE);
             } else if (req.http10) {
-                out.writeBytes(CONNECTION_KEEP_ALIVE);
+                out.bytes(CONNECTION_KEEP_ALIVE);
+            }
+        }
+
+        /** The answer's head (and what joined it) not written yet, if any. */
+        private ByteBuf clientOut;
+
+        /** Bytes of the answer to the client: joined to the head kept back when they fit, else written. */
+        private void toClient(ByteBuf data) {
+            ByteBuf head = clientOut;
+            if (head != null) {
+                if (data.readableBytes() <= head.writableBytes()) {
+                    head.writeBytes(data);
+                    data.release();
+                    return;
+                }
+                clientOut = null;
+                client.write(head, client.voidPromise());
+            }
+            client.write(data, client.voidPromise());
+        }
+
+        private void toClient(byte[] bytes) {
+            ByteBuf head = clientOut;
+            if (head != null && bytes.length <= head.writableBytes()) {
+                head.writeBytes(bytes);
+            } else {
+                toClient(Unpooled.wrappedBuffer(bytes));
+            }
+        }
+
+        private void writeClientOut() {
+            ByteBuf head = clientOut;
+            if (head != null) {
+                clientOut = null;
+                client.write(head, client.voidPromise());
+            }
+        }
+
+        /** One chunk of the answer ({@code data} released); the last one adds the zero-length chunk. */
+        private void chunkToClient(ByteBuf data, boolean last) {
+            int n = data.readableBytes();
+            if (n > 0) {
+                toClient(chunkSizeLine(n));
+                toClient(data);
+                toClient(last ? CRLF_LAST_CHUNK : CRLF);
+            } else {
+                data.release();
+                if (last) {
+                    toClient(LAST_CHUNK);
+                }
             }
         }
 
@@ -686,12 +751,12 @@ final class Forwarder {
                 return;
             }
             if (chunkedOut) {
-                writeChunk(client, data, false);
+                chunkToClient(data, false);
             } else {
-                client.write(data, client.voidPromise());
+                toClient(data);
             }
             clientNeedsFlush = true;
-            if (!client.isWritable()) {
+            if (clientOut == null && !client.isWritable()) {
                 client.flush(); // may make it writable again (and say so) at once
                 clientNeedsFlush = false;
                 if (upstream != null && !client.isWritable()) {
@@ -703,6 +768,7 @@ final class Forwarder {
         void upstreamReadComplete() {
             if (clientNeedsFlush) {
                 clientNeedsFlush = false;
+                writeClientOut();
                 client.flush();
             }
         }
@@ -806,12 +872,13 @@ final class Forwarder {
         private void endResponse(ByteBuf last) {
             responseEnded = true;
             if (chunkedOut) {
-                writeChunk(client, last, true);
+                chunkToClient(last, true);
             } else if (last.isReadable()) {
-                client.write(last, client.voidPromise());
+                toClient(last);
             } else {
                 last.release();
             }
+            writeClientOut();
             if (keepAlive) {
                 client.flush();
             } else {
@@ -843,21 +910,20 @@ final class Forwarder {
                 keepAlive = false;
             }
             byte[] json = new JsonObject().put("error", message).encode().getBytes(StandardCharsets.UTF_8);
-            ByteBuf out = client.alloc().buffer(json.length + 256);
-            out.writeBytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP);
-            writeStatus(out, code);
-            out.writeByte(' ');
-            out.writeCharSequence(HttpResponseStatus.valueOf(code).reasonPhrase(), StandardCharsets.US_ASCII);
-            out.writeBytes(CRLF);
-            Headers.writeField(out, X_REQUEST_ID, requestId);
+            HeadBuilder head = HeadBuilder.get();
+            head.bytes(req.http10 ? HTTP_1_0_SP : HTTP_1_1_SP).status(code).ch(' ')
+                    .ascii(HttpResponseStatus.valueOf(code).reasonPhrase()).crlf();
+            head.field(X_REQUEST_ID, requestId);
             if (retryAfter != null) {
-                Headers.writeField(out, "Retry-After", retryAfter);
+                head.field("Retry-After", retryAfter);
             }
-            Headers.writeField(out, "Content-Type", "application/json");
-            Headers.writeField(out, "Content-Length", Integer.toString(json.length));
-            connectionHeader(out);
-            out.writeBytes(CRLF);
-            if (!req.method.equals("HEAD")) {
+            head.field("Content-Type", "application/json");
+            head.field("Content-Length", Integer.toString(json.length));
+            connectionHeader(head);
+            head.crlf();
+            boolean withBody = !req.method.equals("HEAD");
+            ByteBuf out = head.toBuffer(client.alloc(), withBody ? json.length : 0);
+            if (withBody) {
                 out.writeBytes(json);
             }
             headWritten = true;
@@ -876,6 +942,10 @@ final class Forwarder {
             }
             done = true;
             cancelBodyTimer();
+            if (clientOut != null) {
+                clientOut.release();
+                clientOut = null;
+            }
             if (body != null) {
                 body.release();
                 body = null;
@@ -904,19 +974,32 @@ final class Forwarder {
         }
     }
 
-    /** A three-digit status code. */
-    private static void writeStatus(ByteBuf out, int code) {
-        out.writeByte('0' + code / 100).writeByte('0' + code / 10 % 10).writeByte('0' + code % 10);
+    /** The trace fields of every format for a context of ids and a sampled flag only (what the propagators write). */
+    static void writeTraceFields(SpanContext sc, HeadBuilder out) {
+        String trace = sc.getTraceId();
+        String span = sc.getSpanId();
+        boolean sampled = sc.isSampled();
+        out.bytes(TRACEPARENT).ascii(trace).ch('-').ascii(span).ch('-').ch('0').ch(sampled ? '1' : '0').crlf();
+        out.bytes(B3).ascii(trace).ch('-').ascii(span).ch('-').ch(sampled ? '1' : '0').crlf();
+        out.bytes(UBER_TRACE_ID).ascii(trace).ch(':').ascii(span).ch(':').ch('0').ch(':').ch(sampled ? '1' : '0').crlf();
+    }
+
+    private static byte[] chunkSizeLine(int n) {
+        String hex = Integer.toHexString(n);
+        byte[] line = new byte[hex.length() + 2];
+        for (int i = 0; i < hex.length(); i++) {
+            line[i] = (byte) hex.charAt(i);
+        }
+        line[hex.length()] = '\r';
+        line[hex.length() + 1] = '\n';
+        return line;
     }
 
     /** One chunk of a chunked body ({@code data} released); the last one adds the zero-length chunk. */
     private static void writeChunk(Channel ch, ByteBuf data, boolean last) {
         int n = data.readableBytes();
         if (n > 0) {
-            ByteBuf size = ch.alloc().buffer(12);
-            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
-            size.writeBytes(CRLF);
-            ch.write(size, ch.voidPromise());
+            ch.write(Unpooled.wrappedBuffer(chunkSizeLine(n)), ch.voidPromise());
             ch.write(data, ch.voidPromise());
             ch.write(Unpooled.wrappedBuffer(last ? CRLF_LAST_CHUNK : CRLF), ch.voidPromise());
         } else {

@@ -1,6 +1,5 @@
 package dev.faultline.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -11,13 +10,20 @@ import java.nio.charset.StandardCharsets;
 final class Head {
     /** The head's bytes, from the start line to the last field line (the empty line excluded). */
     final byte[] bytes;
-    /** Per field: name start, name end, value start, value end (value without surrounding whitespace). */
-    private int[] fields = new int[32];
+    /**
+     * Per field: name start (the line's start), name end, value start, value end (value without surrounding
+     * whitespace), line end (after its LF).
+     */
+    private int[] fields = new int[40];
     private int count;
+    /** Some line ended with a bare LF: field lines are then rewritten, not copied as they are. */
+    boolean bareLf;
 
     // request line
     String method = "";
     String uri = "/";
+    /** End of the request target in {@link #bytes} (the method and target are copied from there). */
+    int targetEnd;
     // status line
     int status;
     int reasonStart;
@@ -51,16 +57,27 @@ final class Head {
         return h;
     }
 
-    void addField(int nameStart, int nameEnd, int valueStart, int valueEnd) {
-        if (count * 4 == fields.length) {
+    void addField(int nameStart, int nameEnd, int valueStart, int valueEnd, int lineEnd) {
+        if (count * F == fields.length) {
             fields = java.util.Arrays.copyOf(fields, fields.length * 2);
         }
-        int i = count * 4;
+        int i = count * F;
         fields[i] = nameStart;
         fields[i + 1] = nameEnd;
         fields[i + 2] = valueStart;
         fields[i + 3] = valueEnd;
+        fields[i + 4] = lineEnd;
         count++;
+    }
+
+    private static final int F = 5;
+
+    int lineStart(int i) {
+        return fields[i * F];
+    }
+
+    int lineEnd(int i) {
+        return fields[i * F + 4];
     }
 
     int size() {
@@ -68,17 +85,17 @@ final class Head {
     }
 
     int nameStart(int i) {
-        return fields[i * 4];
+        return fields[i * F];
     }
 
     int nameLength(int i) {
-        return fields[i * 4 + 1] - fields[i * 4];
+        return fields[i * F + 1] - fields[i * F];
     }
 
     /** Whether field {@code i} is named {@code lowerName} (ASCII, given in lower case), ignoring case. */
     boolean nameIs(int i, String lowerName) {
-        int start = fields[i * 4];
-        int n = fields[i * 4 + 1] - start;
+        int start = fields[i * F];
+        int n = fields[i * F + 1] - start;
         if (n != lowerName.length()) {
             return false;
         }
@@ -95,11 +112,11 @@ final class Head {
     }
 
     String name(int i) {
-        return new String(bytes, fields[i * 4], nameLength(i), StandardCharsets.ISO_8859_1);
+        return new String(bytes, fields[i * F], nameLength(i), StandardCharsets.ISO_8859_1);
     }
 
     String value(int i) {
-        return new String(bytes, fields[i * 4 + 2], fields[i * 4 + 3] - fields[i * 4 + 2], StandardCharsets.ISO_8859_1);
+        return new String(bytes, fields[i * F + 2], fields[i * F + 3] - fields[i * F + 2], StandardCharsets.ISO_8859_1);
     }
 
     /** The first value of the named field ({@code lowerName} in lower case), or null. */
@@ -134,8 +151,8 @@ final class Head {
 
     /** Field {@code i}'s value as a decimal number when it is 1 to 18 digits, else -1. */
     long digits(int i) {
-        int start = fields[i * 4 + 2];
-        int end = fields[i * 4 + 3];
+        int start = fields[i * F + 2];
+        int end = fields[i * F + 3];
         if (end == start || end - start > 18) {
             return -1;
         }
@@ -150,23 +167,20 @@ final class Head {
         return n;
     }
 
-    /** Writes field {@code i} as a line: {@code name: value CRLF}, the bytes as received. */
-    void writeField(int i, ByteBuf out) {
-        int j = i * 4;
-        out.writeBytes(bytes, fields[j], fields[j + 1] - fields[j]);
-        out.writeByte(':').writeByte(' ');
-        out.writeBytes(bytes, fields[j + 2], fields[j + 3] - fields[j + 2]);
-        out.writeByte('\r').writeByte('\n');
-    }
-
-    /** Bytes of field {@code i}'s line when written by {@link #writeField}. */
-    int fieldLineLength(int i) {
-        int j = i * 4;
-        return fields[j + 1] - fields[j] + fields[j + 3] - fields[j + 2] + 4;
+    /** Writes field {@code i} as a line: {@code name: value CRLF}. */
+    void writeField(int i, HeadBuilder out) {
+        int j = i * F;
+        out.bytes(bytes, fields[j], fields[j + 1] - fields[j]).ch(':').ch(' ')
+                .bytes(bytes, fields[j + 2], fields[j + 3] - fields[j + 2]).crlf();
     }
 
     /** A response's reason phrase, as received. */
-    void writeReason(ByteBuf out) {
-        out.writeBytes(bytes, reasonStart, reasonEnd - reasonStart);
+    void writeReason(HeadBuilder out) {
+        out.bytes(bytes, reasonStart, reasonEnd - reasonStart);
+    }
+
+    /** A request's method and target, as received. */
+    void writeMethodAndTarget(HeadBuilder out) {
+        out.bytes(bytes, 0, targetEnd);
     }
 }

@@ -1,8 +1,6 @@
 package dev.faultline.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.util.AsciiString;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Hop-by-hop header handling (RFC 9110 §7.6.1) and the fields the proxy writes itself. Field lines that are
@@ -25,44 +23,56 @@ final class Headers {
     }
 
     /** Writes the request's end-to-end fields: not hop-by-hop, not named in Connection, not trace, not the proxy's. */
-    static void writeRequestFields(Head h, ByteBuf out) {
+    static void writeRequestFields(Head h, HeadBuilder out) {
+        int runStart = -1;
+        int runEnd = -1;
         for (int i = 0; i < h.size(); i++) {
-            if (!in(HOP_BY_HOP, h, i) && !in(TRACE, h, i) && !in(REQUEST_OWN, h, i) && !namedInConnection(h, i)) {
-                h.writeField(i, out);
-            }
+            boolean keep = !in(HOP_BY_HOP, h, i) && !in(TRACE, h, i) && !in(REQUEST_OWN, h, i) && !namedInConnection(h, i);
+            runStart = copy(h, i, keep, runStart, runEnd, out);
+            runEnd = h.lineEnd(i);
         }
+        flush(h, runStart, runEnd, out);
     }
 
     /**
      * Writes the answer's end-to-end fields but X-Request-Id; Content-Length too unless {@code keepLength} is false
      * (the body is re-framed).
      */
-    static void writeResponseFields(Head h, ByteBuf out, boolean keepLength) {
+    static void writeResponseFields(Head h, HeadBuilder out, boolean keepLength) {
+        int runStart = -1;
+        int runEnd = -1;
         for (int i = 0; i < h.size(); i++) {
-            if (!in(HOP_BY_HOP, h, i) && !in(RESPONSE_OWN, h, i) && (keepLength || !in(CONTENT_LENGTH, h, i))
-                    && !namedInConnection(h, i)) {
+            boolean keep = !in(HOP_BY_HOP, h, i) && !in(RESPONSE_OWN, h, i) && (keepLength || !in(CONTENT_LENGTH, h, i))
+                    && !namedInConnection(h, i);
+            runStart = copy(h, i, keep, runStart, runEnd, out);
+            runEnd = h.lineEnd(i);
+        }
+        flush(h, runStart, runEnd, out);
+    }
+
+    /**
+     * Kept field lines are copied as they were received, consecutive ones in one piece (lines that ended with a
+     * bare LF are rewritten one by one). Returns where the run of kept lines that field {@code i} belongs to starts,
+     * or -1.
+     */
+    private static int copy(Head h, int i, boolean keep, int runStart, int runEnd, HeadBuilder out) {
+        if (h.bareLf) {
+            if (keep) {
                 h.writeField(i, out);
             }
+            return -1;
         }
+        if (keep) {
+            return runStart < 0 ? h.lineStart(i) : runStart;
+        }
+        flush(h, runStart, runEnd, out);
+        return -1;
     }
 
-    /** Bytes the fields of {@code h} take at most when written (for sizing a buffer). */
-    static int fieldBytes(Head h) {
-        return h.bytes.length + 2 * h.size();
-    }
-
-    static void writeField(ByteBuf out, AsciiString name, CharSequence value) {
-        out.writeBytes(name.array(), name.arrayOffset(), name.length());
-        out.writeByte(':').writeByte(' ');
-        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
-        out.writeByte('\r').writeByte('\n');
-    }
-
-    static void writeField(ByteBuf out, String name, String value) {
-        out.writeCharSequence(name, StandardCharsets.ISO_8859_1);
-        out.writeByte(':').writeByte(' ');
-        out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
-        out.writeByte('\r').writeByte('\n');
+    private static void flush(Head h, int runStart, int runEnd, HeadBuilder out) {
+        if (runStart >= 0) {
+            out.bytes(h.bytes, runStart, runEnd - runStart);
+        }
     }
 
     static boolean hopByHop(CharSequence name) {

@@ -487,7 +487,10 @@ final class HttpReader {
                 lf++;
             }
             int end = lf > i && b[lf - 1] == '\r' ? lf - 1 : lf;
-            err = field(h, b, i, end);
+            if (end == lf) {
+                h.bareLf = true;
+            }
+            err = field(h, b, i, end, Math.min(lf + 1, b.length));
             if (err != null) {
                 return fail(h, err);
             }
@@ -539,6 +542,7 @@ final class HttpReader {
         }
         h.method = method(b, sp1);
         h.uri = new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        h.targetEnd = sp2;
         return null;
     }
 
@@ -617,7 +621,7 @@ final class HttpReader {
         return new String(b, 0, n, StandardCharsets.ISO_8859_1);
     }
 
-    private static String field(Head h, byte[] b, int start, int end) {
+    private static String field(Head h, byte[] b, int start, int end, int lineEnd) {
         if (start == end) {
             return "malformed header field";
         }
@@ -652,7 +656,7 @@ final class HttpReader {
                 return "control character in a header field";
             }
         }
-        h.addField(start, colon, vs, ve);
+        h.addField(start, colon, vs, ve, lineEnd);
         return null;
     }
 

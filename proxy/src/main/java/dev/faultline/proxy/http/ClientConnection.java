@@ -21,6 +21,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     final Map<String, UpstreamPool> pools;
     /** The same pools by route index, once looked up. */
     final UpstreamPool[] poolByRoute;
+    /** Attempt timeouts of this connection's event loop by route index, once looked up. */
+    final Deadlines[] laneByRoute;
     private final HttpReader reader;
     String remoteAddress;
     /** The exchange whose answer is being made, if any. */
@@ -36,6 +38,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
         this.channel = channel;
         this.pools = forwarder.pools(channel.eventLoop());
         this.poolByRoute = new UpstreamPool[forwarder.routeCount()];
+        this.laneByRoute = new Deadlines[forwarder.routeCount()];
         this.reader = new HttpReader(true, maxHeaderBytes, channel.alloc(), this);
     }
 

@@ -107,6 +107,7 @@ final class Forwarder {
     private final AtomicBoolean accepting;
     private final ChannelFactory<? extends Channel> channels;
     private final Map<EventLoop, Map<String, UpstreamPool>> pools = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Map<Long, Deadlines>> lanes = new ConcurrentHashMap<>();
 
     Forwarder(ProxyConfig config, List<RouteRuntime> routes, ProxyMetrics metrics, Tracing tracing,
               AtomicBoolean accepting, ChannelFactory<? extends Channel> channels) {
@@ -154,6 +155,23 @@ final class Forwarder {
         return p;
     }
 
+    /** The attempt timeouts of {@code route} on the connection's event loop. */
+    private Deadlines lane(ClientConnection conn, Route route) {
+        int slot = route.index();
+        Deadlines[] byRoute = conn.laneByRoute;
+        if (slot >= 0 && slot < byRoute.length && byRoute[slot] != null) {
+            return byRoute[slot];
+        }
+        EventLoop loop = conn.channel.eventLoop();
+        long nanos = route.timeout().toNanos();
+        Deadlines lane = lanes.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(nanos,
+                n -> new Deadlines(loop, n));
+        if (slot >= 0 && slot < byRoute.length) {
+            byRoute[slot] = lane;
+        }
+        return lane;
+    }
+
     int routeCount() {
         return routes.size();
     }
@@ -191,7 +209,7 @@ final class Forwarder {
     }
 
     /** The state of one request. Lives on the event loop of its client connection. */
-    final class Exchange {
+    final class Exchange extends Deadlines.Entry {
         private static final int NO_BODY = 0;
         private static final int BUFFERED = 1;
         private static final int STREAMED = 2;
@@ -243,7 +261,6 @@ final class Forwarder {
         boolean upstreamReusable;
         long attemptStart;
         Span attemptSpan;
-        ScheduledFuture<?> attemptTimer;
         /** The current attempt's place at the pool; a connection delivered to an older one goes back. */
         Waiter waiter;
         Retry.AsyncContext<Integer> retryContext;
@@ -458,8 +475,7 @@ final class Forwarder {
             attemptActive = true;
             requestSent = false;
             discarding = false;
-            attemptTimer = client.eventLoop().schedule(this::attemptTimedOut, route.timeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            lane(conn, route).add(this, attemptStart);
             pool = pool(conn, route);
             waitingForConnection = true;
             waiter = new Waiter();
@@ -487,8 +503,8 @@ final class Forwarder {
             }
         }
 
-        private void attemptTimedOut() {
-            attemptTimer = null;
+        @Override
+        void expired() {
             if (!attemptActive) {
                 return;
             }
@@ -804,9 +820,8 @@ final class Forwarder {
         }
 
         private void cancelAttemptTimer() {
-            if (attemptTimer != null) {
-                attemptTimer.cancel(false);
-                attemptTimer = null;
+            if (lane != null) {
+                lane.remove(this);
             }
         }
 
@@ -976,12 +991,12 @@ final class Forwarder {
 
     /** The trace fields of every format for a context of ids and a sampled flag only (what the propagators write). */
     static void writeTraceFields(SpanContext sc, HeadBuilder out) {
-        String trace = sc.getTraceId();
-        String span = sc.getSpanId();
-        boolean sampled = sc.isSampled();
-        out.bytes(TRACEPARENT).ascii(trace).ch('-').ascii(span).ch('-').ch('0').ch(sampled ? '1' : '0').crlf();
-        out.bytes(B3).ascii(trace).ch('-').ascii(span).ch('-').ch(sampled ? '1' : '0').crlf();
-        out.bytes(UBER_TRACE_ID).ascii(trace).ch(':').ascii(span).ch(':').ch('0').ch(':').ch(sampled ? '1' : '0').crlf();
+        char sampled = sc.isSampled() ? '1' : '0';
+        out.bytes(TRACEPARENT);
+        int ids = out.length(); // trace id, '-', span id: written once, copied for the other two formats
+        out.ascii(sc.getTraceId()).ch('-').ascii(sc.getSpanId()).ch('-').ch('0').ch(sampled).crlf();
+        out.bytes(B3).copy(ids, 32 + 1 + 16).ch('-').ch(sampled).crlf();
+        out.bytes(UBER_TRACE_ID).copy(ids, 32).ch(':').copy(ids + 33, 16).ch(':').ch('0').ch(':').ch(sampled).crlf();
     }
 
     private static byte[] chunkSizeLine(int n) {
@@ -1057,9 +1072,19 @@ final class Forwarder {
         return "reset";
     }
 
-    private static String newId() {
+    private static final byte[] HEX = ascii("0123456789abcdef");
+
+    /** 32 random lowercase hexadecimal digits. */
+    static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        byte[] id = new byte[32];
+        long a = r.nextLong();
+        long b = r.nextLong();
+        for (int i = 0; i < 16; i++) {
+            id[15 - i] = HEX[(int) (a >>> (4 * i)) & 15];
+            id[31 - i] = HEX[(int) (b >>> (4 * i)) & 15];
+        }
+        return new String(id, StandardCharsets.ISO_8859_1);
     }
 
     static void logStartupWarning(String message) {

@@ -49,6 +49,14 @@ final class HeadBuilder {
         return this;
     }
 
+    /** {@code len} bytes already written, from {@code from}, written again. */
+    HeadBuilder copy(int from, int len) {
+        room(len);
+        System.arraycopy(a, from, a, n, len);
+        n += len;
+        return this;
+    }
+
     /** Characters of {@code s} as ISO-8859-1 bytes (values the proxy made or read as such). */
     HeadBuilder ascii(CharSequence s) {
         int len = s.length();

@@ -5,6 +5,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -42,9 +43,11 @@ public final class Tracing implements AutoCloseable {
     private final boolean recording;
     private final Sampler sampler;
     private final IdGenerator ids = IdGenerator.random();
+    private final boolean sampleAllRoots;
 
     public Tracing(String serviceName, Optional<String> otlpEndpoint, double samplingRatio) {
         sampler = Sampler.parentBased(Sampler.traceIdRatioBased(samplingRatio));
+        sampleAllRoots = samplingRatio >= 1.0;
         recording = otlpEndpoint.isPresent();
         SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
@@ -98,13 +101,27 @@ public final class Tracing implements AutoCloseable {
     /** What the SDK's span would carry (trace id, a new span id, the sampler's decision, trace state), unrecorded. */
     private Span contextOnly(Context parent, SpanKind kind) {
         SpanContext parentContext = Span.fromContext(parent).getSpanContext();
-        String traceId = parentContext.isValid() ? parentContext.getTraceId() : ids.generateTraceId();
-        SamplingResult result = sampler.shouldSample(parent, traceId, SERVER_SPAN, kind, Attributes.empty(),
-                List.of());
-        boolean sampled = result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
+        boolean sampled;
+        TraceState state;
+        String traceId;
+        if (parentContext.isValid()) {
+            // the parent-based sampler's decision with its default delegates: the parent's, trace state kept
+            traceId = parentContext.getTraceId();
+            sampled = parentContext.isSampled();
+            state = parentContext.getTraceState();
+        } else if (sampleAllRoots) {
+            traceId = ids.generateTraceId();
+            sampled = true;
+            state = TraceState.getDefault();
+        } else {
+            traceId = ids.generateTraceId();
+            SamplingResult result = sampler.shouldSample(parent, traceId, SERVER_SPAN, kind, Attributes.empty(),
+                    List.of());
+            sampled = result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
+            state = result.getUpdatedTraceState(parentContext.getTraceState());
+        }
         return Span.wrap(SpanContext.create(traceId, ids.generateSpanId(),
-                sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
-                result.getUpdatedTraceState(parentContext.getTraceState())));
+                sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(), state));
     }
 
     public TextMapPropagator propagator() {

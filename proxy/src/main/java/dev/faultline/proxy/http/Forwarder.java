@@ -534,11 +534,13 @@ final class Forwarder {
             }
             out.bytes(X_FORWARDED_PROTO_HTTP);
             out.field(X_REQUEST_ID, requestId);
-            SpanContext sc = attemptSpan.getSpanContext();
-            if (sc.isValid() && sc.getTraceState().isEmpty()) {
-                writeTraceFields(sc, out);
+            SpanContext server = span.getSpanContext();
+            if (!tracing.recording() && server.isValid() && server.getTraceState().isEmpty()) {
+                writeTraceFields(server.getTraceId(), newSpanId(), server.isSampled(), out);
             } else {
-                propagator.inject(Context.root().with(attemptSpan), out, SETTER);
+                propagator.inject(Context.root().with(tracing.recording() ? attemptSpan : Span.wrap(
+                        SpanContext.create(server.getTraceId(), newSpanId(), server.getTraceFlags(),
+                                server.getTraceState()))), out, SETTER);
             }
             if (chunkedUp) {
                 out.bytes(CHUNKED);
@@ -990,11 +992,11 @@ final class Forwarder {
     }
 
     /** The trace fields of every format for a context of ids and a sampled flag only (what the propagators write). */
-    static void writeTraceFields(SpanContext sc, HeadBuilder out) {
-        char sampled = sc.isSampled() ? '1' : '0';
+    static void writeTraceFields(String traceId, String spanId, boolean isSampled, HeadBuilder out) {
+        char sampled = isSampled ? '1' : '0';
         out.bytes(TRACEPARENT);
         int ids = out.length(); // trace id, '-', span id: written once, copied for the other two formats
-        out.ascii(sc.getTraceId()).ch('-').ascii(sc.getSpanId()).ch('-').ch('0').ch(sampled).crlf();
+        out.ascii(traceId).ch('-').ascii(spanId).ch('-').ch('0').ch(sampled).crlf();
         out.bytes(B3).copy(ids, 32 + 1 + 16).ch('-').ch(sampled).crlf();
         out.bytes(UBER_TRACE_ID).copy(ids, 32).ch(':').copy(ids + 33, 16).ch(':').ch('0').ch(':').ch(sampled).crlf();
     }
@@ -1078,13 +1080,27 @@ final class Forwarder {
     static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         byte[] id = new byte[32];
-        long a = r.nextLong();
-        long b = r.nextLong();
-        for (int i = 0; i < 16; i++) {
-            id[15 - i] = HEX[(int) (a >>> (4 * i)) & 15];
-            id[31 - i] = HEX[(int) (b >>> (4 * i)) & 15];
-        }
+        hex(r.nextLong(), id, 0);
+        hex(r.nextLong(), id, 16);
         return new String(id, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A random span id: 16 lowercase hexadecimal digits, not all zero. */
+    static String newSpanId() {
+        long v;
+        do {
+            v = ThreadLocalRandom.current().nextLong();
+        } while (v == 0);
+        byte[] id = new byte[16];
+        hex(v, id, 0);
+        return new String(id, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void hex(long v, byte[] into, int at) {
+        for (int i = 15; i >= 0; i--) {
+            into[at + i] = HEX[(int) v & 15];
+            v >>>= 4;
+        }
     }
 
     static void logStartupWarning(String message) {

@@ -478,7 +478,7 @@ final class HttpReader {
         }
         String err = requests ? requestLine(h, b, lineEnd) : statusLine(h, b, lineEnd);
         if (err != null) {
-            return h.error != 0 ? h : fail(h, err);
+            return requests && h.error != 0 ? h : fail(h, err);
         }
         int i = firstLine;
         while (i < b.length) {

@@ -87,12 +87,21 @@ public final class Tracing implements AutoCloseable {
                 .setAttribute("http.route", route).startSpan();
     }
 
-    /** The client span of one attempt upstream, child of the request's server span. */
+    /**
+     * Whether spans are recorded (exported). When they are not, an attempt has no span of its own
+     * ({@link #attemptSpan} is the invalid span): the caller propagates the server span's trace id and sampled flag
+     * with a new span id, which is all an unrecorded span's context would carry.
+     */
+    public boolean recording() {
+        return recording;
+    }
+
+    /** The client span of one attempt upstream, child of the request's server span (invalid when not recording). */
     public Span attemptSpan(Span server, String method, int port, int attempt) {
-        Context parent = Context.root().with(server);
         if (!recording) {
-            return contextOnly(parent, SpanKind.CLIENT);
+            return Span.getInvalid();
         }
+        Context parent = Context.root().with(server);
         return tracer.spanBuilder(method + " upstream").setParent(parent).setSpanKind(SpanKind.CLIENT)
                 .setAttribute("server.port", (long) port).setAttribute("faultline.attempt", (long) attempt)
                 .startSpan();

@@ -1,0 +1,146 @@
+package dev.faultline.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.faultline.proxy.http.RawHttp.Answer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/1.x as it goes over the wire through the proxy: framing both ways, versions, pipelining, expectations. */
+class WireTest {
+    private TestUpstream upstream;
+    private RunningProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new TestUpstream();
+        upstream.answer(req -> req.body().onSuccess(b -> req.response().end(req.method() + " " + req.uri() + " " + b)));
+        proxy = new RunningProxy("paths:\n- path: /*\n  forwardPort: " + upstream.port() + "\n");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderOnOneConnection() throws Exception {
+        List<Answer> answers = RawHttp.exchange(proxy.port, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
+                + "GET /3 HTTP/1.1\r\nHost: x\r\n\r\n", 3);
+        assertThat(answers).extracting(Answer::body).containsExactly("GET /1 ", "POST /2 body", "GET /3 ");
+        assertThat(upstream.requests.get()).isEqualTo(3);
+    }
+
+    @Test
+    void http10ClientsGetHostAddedAnswersInTheirVersionAndKeepAliveOnlyWhenAsked() throws Exception {
+        List<Answer> closed = RawHttp.exchange(proxy.port, "GET /old HTTP/1.0\r\n\r\n", 2);
+        assertThat(closed).hasSize(1); // then the proxy closed the connection
+        assertThat(closed.get(0).statusLine()).startsWith("HTTP/1.0 200");
+        assertThat(closed.get(0).fields()).containsEntry("connection", "close");
+        assertThat(upstream.lastHeaders().get("Host")).isEqualTo("127.0.0.1:" + upstream.port());
+
+        List<Answer> kept = RawHttp.exchange(proxy.port, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                + "GET /b HTTP/1.0\r\n\r\n", 3);
+        assertThat(kept).extracting(Answer::body).containsExactly("GET /a ", "GET /b ");
+        assertThat(kept.get(0).fields()).containsEntry("connection", "keep-alive");
+    }
+
+    @Test
+    void chunkedAnswersStayChunkedForHttp11AndEndWithTheConnectionForHttp10() throws Exception {
+        upstream.answer(req -> {
+            req.response().setChunked(true).write("part one, ");
+            req.response().end("part two");
+        });
+        Answer chunked = RawHttp.exchange(proxy.port, "GET /c HTTP/1.1\r\nHost: x\r\n\r\n", 1).get(0);
+        assertThat(chunked.fields()).containsEntry("transfer-encoding", "chunked").doesNotContainKey("content-length");
+        assertThat(chunked.body()).isEqualTo("part one, part two");
+        Answer old = RawHttp.exchange(proxy.port, "GET /c HTTP/1.0\r\n\r\n", 1).get(0);
+        assertThat(old.fields()).doesNotContainKey("transfer-encoding").containsEntry("connection", "close");
+        assertThat(old.body()).isEqualTo("part one, part two");
+    }
+
+    @Test
+    void aCloseDelimitedUpstreamAnswerIsRelayedChunked() throws Exception {
+        try (RawHttp.Upstream raw = new RawHttp.Upstream("HTTP/1.0 200 OK\r\nX-Raw: yes\r\n\r\nto the end");
+             RunningProxy p = new RunningProxy("paths:\n- path: /*\n  forwardPort: " + raw.port() + "\n")) {
+            List<Answer> answers = RawHttp.exchange(p.port, "GET /r HTTP/1.1\r\nHost: x\r\n\r\nGET /r HTTP/1.1\r\nHost: x\r\n\r\n", 2);
+            assertThat(answers).hasSize(2); // the client's connection outlives the upstream's
+            for (Answer a : answers) {
+                assertThat(a.fields()).containsEntry("transfer-encoding", "chunked").containsEntry("x-raw", "yes");
+                assertThat(a.body()).isEqualTo("to the end");
+            }
+        }
+    }
+
+    @Test
+    void anUpstreamThatSaysCloseIsNotAskedAgainOnThatConnection() throws Exception {
+        upstream.answer(req -> req.response().putHeader("Connection", "close").end("bye"));
+        for (int i = 0; i < 3; i++) {
+            assertThat(proxy.get("/x").body()).isEqualTo("bye");
+        }
+        assertThat(upstream.connections.get()).isEqualTo(3);
+        assertThat(upstream.requests.get()).isEqualTo(3);
+    }
+
+    @Test
+    void requestsThatCouldBeFramedTwoWaysAreRefusedAndNeverForwarded() throws Exception {
+        Answer smuggle = RawHttp.exchange(proxy.port, "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /hidden HTTP/1.1\r\nHost: x\r\n\r\n", 2).get(0);
+        assertThat(smuggle.status()).isEqualTo(400);
+        assertThat(smuggle.fields()).containsEntry("connection", "close").containsEntry("content-type", "application/json");
+        assertThat(new JsonObject(smuggle.body()).getString("error")).isEqualTo("both Content-Length and Transfer-Encoding");
+        Answer twoLengths = RawHttp.exchange(proxy.port, "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                + "Content-Length: 2\r\n\r\nab", 1).get(0);
+        assertThat(twoLengths.status()).isEqualTo(400);
+        Answer h2 = RawHttp.exchange(proxy.port, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 1).get(0);
+        assertThat(h2.status()).isEqualTo(505);
+        assertThat(upstream.requests.get()).isZero();
+    }
+
+    @Test
+    void expectContinueIsAnsweredByTheProxyAndOtherExpectationsRefused() throws Exception {
+        List<Answer> answers = RawHttp.exchange(proxy.port, "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                + "Expect: 100-continue\r\n\r\nabc", 2);
+        assertThat(answers).extracting(Answer::status).containsExactly(100, 200);
+        assertThat(answers.get(1).body()).isEqualTo("PUT /e abc");
+        assertThat(upstream.lastHeaders().get("Expect")).isNull();
+        Answer refused = RawHttp.exchange(proxy.port, "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                + "Expect: something-else\r\n\r\nabc", 1).get(0);
+        assertThat(refused.status()).isEqualTo(417);
+        assertThat(upstream.requests.get()).isEqualTo(1);
+    }
+
+    @Test
+    void headAnswersKeepTheirLengthAndHaveNoBody() throws Exception {
+        upstream.answer(req -> req.response().putHeader("Content-Length", "11").end());
+        List<Answer> answers = RawHttp.exchange(proxy.port, "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n", 2, true);
+        assertThat(answers).hasSize(2).allSatisfy(a -> {
+            assertThat(a.status()).isEqualTo(200);
+            assertThat(a.fields()).containsEntry("content-length", "11");
+            assertThat(a.body()).isEmpty();
+        });
+    }
+
+    @Test
+    void fieldLinesArriveAsSentExceptHopByHopOnesAndUnknownMethodsAreOneMetricLabel() throws Exception {
+        RawHttp.exchange(proxy.port, "GET /f HTTP/1.1\r\nHost: x\r\nX-Spaces:   padded  \r\nTE: trailers\r\n"
+                + "Upgrade: websocket\r\nProxy-Connection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n", 1);
+        assertThat(upstream.lastHeaders().get("X-Spaces")).isEqualTo("padded");
+        assertThat(upstream.lastHeaders().get("TE")).isNull();
+        assertThat(upstream.lastHeaders().get("Upgrade")).isNull();
+        assertThat(upstream.lastHeaders().get("Proxy-Connection")).isNull();
+        assertThat(upstream.lastHeaders().get("X-Forwarded-For")).isEqualTo("10.0.0.1, 127.0.0.1");
+        for (String m : new String[] {"BREW", "FOO", "BAR"}) {
+            assertThat(RawHttp.exchange(proxy.port, m + " /m HTTP/1.1\r\nHost: x\r\n\r\n", 1).get(0).status())
+                    .isEqualTo(200);
+        }
+        assertThat(proxy.metric("proxy_requests_seconds_count{method=\"other\",route=\"/*\",status=\"200\"}")).isEqualTo(3.0);
+        assertThat(proxy.metrics()).doesNotContain("BREW");
+    }
+}

@@ -3,7 +3,6 @@ package dev.faultline.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -14,7 +13,7 @@ import java.util.Map;
  * while such bytes wait); a request's body goes to its exchange, which may pause reading while the upstream cannot
  * take more.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter implements HttpReader.Sink {
+final class ClientConnection extends Endpoint implements HttpReader.Sink {
     final Forwarder forwarder;
     final Channel channel;
     /** Upstream pools of this connection's event loop, by host:port. */
@@ -33,7 +32,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
     private boolean readingBody;
     private boolean pausedForBody;
 
-    ClientConnection(Forwarder forwarder, Channel channel, int maxHeaderBytes) {
+    ClientConnection(Forwarder forwarder, Channel channel, int maxHeaderBytes, long idleTimeoutMillis) {
+        super(idleTimeoutMillis);
         this.forwarder = forwarder;
         this.channel = channel;
         this.pools = forwarder.pools(channel.eventLoop());
@@ -47,12 +47,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
         if (channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
             remoteAddress = a.getAddress().getHostAddress();
         }
-        ctx.fireChannelActive();
+        super.channelActive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf) {
+            touch();
             reader.feed(buf);
             if (reader.paused() && reader.hasBuffered()) {
                 updateAutoRead(); // a pipelined request waits: read no more until it is its turn
@@ -127,6 +128,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Htt
         }
         bodyTarget = null;
         reader.release();
+        super.channelInactive(ctx);
     }
 
     @Override

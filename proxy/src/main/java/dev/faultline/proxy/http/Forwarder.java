@@ -11,7 +11,6 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
@@ -336,7 +335,7 @@ final class Forwarder {
                     return;
                 }
                 if (hasBody && !req.http10) {
-                    client.writeAndFlush(CONTINUE.duplicate(), client.voidPromise());
+                    conn.writeAndFlush(CONTINUE.duplicate());
                 }
             }
             boolean retryable = route.maxRetry() > 0 && (IDEMPOTENT.contains(req.method) || route.retryNonIdempotent());
@@ -402,12 +401,13 @@ final class Forwarder {
                     bodyComplete = true;
                 }
                 if (upstream != null && pending == null) {
-                    writeBodyUp(upstream, data, last);
+                    UpstreamPool.Handler up = UpstreamPool.handler(upstream);
+                    writeBodyUp(up, data, last);
                     if (last) {
                         requestSent = true;
-                        upstream.flush();
+                        up.flush();
                     } else if (!upstream.isWritable()) {
-                        upstream.flush(); // may make it writable again (and say so) at once
+                        up.flush(); // may make it writable again (and say so) at once
                         conn.pauseBody(!upstream.isWritable());
                     }
                 } else {
@@ -433,21 +433,21 @@ final class Forwarder {
         }
 
         /** A piece of a streamed body upstream, framed as a chunk when the body goes chunked. */
-        private void writeBodyUp(Channel ch, ByteBuf data, boolean last) {
+        private void writeBodyUp(Endpoint up, ByteBuf data, boolean last) {
             if (!chunkedUp) {
                 if (data.isReadable()) {
-                    ch.write(data, ch.voidPromise());
+                    up.write(data);
                 } else {
                     data.release();
                 }
                 return;
             }
-            writeChunk(ch, data, last);
+            writeChunk(up, data, last);
         }
 
         void requestReadComplete() {
             if (bodyMode == STREAMED && upstream != null && !done) {
-                upstream.flush();
+                UpstreamPool.handler(upstream).flush();
             }
         }
 
@@ -517,9 +517,9 @@ final class Forwarder {
         /** The attempt's request on {@code ch}: head (end-to-end fields as received, plus the proxy's), then the body. */
         private void send(Channel ch) {
             upstream = ch;
-            UpstreamPool.Handler handler = UpstreamPool.handler(ch);
-            handler.exchange = this;
-            handler.expectBodyless(req.method.equals("HEAD"));
+            UpstreamPool.Handler up = UpstreamPool.handler(ch);
+            up.exchange = this;
+            up.expectBodyless(req.method.equals("HEAD"));
             HeadBuilder out = HeadBuilder.get();
             req.writeMethodAndTarget(out);
             out.bytes(HTTP_1_1);
@@ -547,42 +547,42 @@ final class Forwarder {
             }
             out.crlf();
             if (bodyMode == NO_BODY) {
-                ch.writeAndFlush(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
+                up.writeAndFlush(out.toBuffer(ch.alloc(), 0));
                 requestSent = true;
             } else if (bodyMode == BUFFERED) {
                 int n = body.readableBytes();
                 if (!chunkedUp && n <= COALESCE_BYTES) {
                     ByteBuf all = out.toBuffer(ch.alloc(), n);
                     body.getBytes(body.readerIndex(), all, n);
-                    ch.writeAndFlush(all, ch.voidPromise());
+                    up.writeAndFlush(all);
                     requestSent = true;
                     return;
                 }
-                ch.write(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
+                up.write(out.toBuffer(ch.alloc(), 0));
                 if (chunkedUp) {
-                    writeChunk(ch, body.retainedDuplicate(), true);
-                    ch.flush();
+                    writeChunk(up, body.retainedDuplicate(), true);
+                    up.flush();
                 } else {
-                    ch.writeAndFlush(body.retainedDuplicate(), ch.voidPromise());
+                    up.writeAndFlush(body.retainedDuplicate());
                 }
                 requestSent = true;
             } else {
-                ch.write(out.toBuffer(ch.alloc(), 0), ch.voidPromise());
+                up.write(out.toBuffer(ch.alloc(), 0));
                 List<ByteBuf> queued = pending;
                 pending = null;
                 pendingBytes = 0;
                 if (queued != null) {
                     for (int i = 0; i < queued.size(); i++) {
-                        writeBodyUp(ch, queued.get(i), bodyComplete && i == queued.size() - 1);
+                        writeBodyUp(up, queued.get(i), bodyComplete && i == queued.size() - 1);
                     }
                 }
                 if (bodyComplete) {
                     if (queued == null && chunkedUp) {
-                        writeChunk(ch, Unpooled.EMPTY_BUFFER, true);
+                        writeChunk(up, Unpooled.EMPTY_BUFFER, true);
                     }
                     requestSent = true;
                 }
-                ch.flush();
+                up.flush();
                 conn.pauseBody(!ch.isWritable() && !requestSent);
             }
         }
@@ -716,9 +716,9 @@ final class Forwarder {
                     return;
                 }
                 clientOut = null;
-                client.write(head, client.voidPromise());
+                conn.write(head);
             }
-            client.write(data, client.voidPromise());
+            conn.write(data);
         }
 
         private void toClient(byte[] bytes) {
@@ -734,7 +734,7 @@ final class Forwarder {
             ByteBuf head = clientOut;
             if (head != null) {
                 clientOut = null;
-                client.write(head, client.voidPromise());
+                conn.write(head);
             }
         }
 
@@ -775,7 +775,7 @@ final class Forwarder {
             }
             clientNeedsFlush = true;
             if (clientOut == null && !client.isWritable()) {
-                client.flush(); // may make it writable again (and say so) at once
+                conn.flush(); // may make it writable again (and say so) at once
                 clientNeedsFlush = false;
                 if (upstream != null && !client.isWritable()) {
                     upstream.config().setAutoRead(false);
@@ -787,7 +787,7 @@ final class Forwarder {
             if (clientNeedsFlush) {
                 clientNeedsFlush = false;
                 writeClientOut();
-                client.flush();
+                conn.flush();
             }
         }
 
@@ -897,9 +897,9 @@ final class Forwarder {
             }
             writeClientOut();
             if (keepAlive) {
-                client.flush();
+                conn.flush();
             } else {
-                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                conn.writeAndClose(Unpooled.EMPTY_BUFFER);
             }
             finish();
         }
@@ -946,9 +946,9 @@ final class Forwarder {
             headWritten = true;
             responseEnded = true;
             if (keepAlive) {
-                client.writeAndFlush(out, client.voidPromise());
+                conn.writeAndFlush(out);
             } else {
-                client.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                conn.writeAndClose(out);
             }
             finish();
         }
@@ -1013,16 +1013,16 @@ final class Forwarder {
     }
 
     /** One chunk of a chunked body ({@code data} released); the last one adds the zero-length chunk. */
-    private static void writeChunk(Channel ch, ByteBuf data, boolean last) {
+    private static void writeChunk(Endpoint to, ByteBuf data, boolean last) {
         int n = data.readableBytes();
         if (n > 0) {
-            ch.write(Unpooled.wrappedBuffer(chunkSizeLine(n)), ch.voidPromise());
-            ch.write(data, ch.voidPromise());
-            ch.write(Unpooled.wrappedBuffer(last ? CRLF_LAST_CHUNK : CRLF), ch.voidPromise());
+            to.write(Unpooled.wrappedBuffer(chunkSizeLine(n)));
+            to.write(data);
+            to.write(Unpooled.wrappedBuffer(last ? CRLF_LAST_CHUNK : CRLF));
         } else {
             data.release();
             if (last) {
-                ch.write(Unpooled.wrappedBuffer(LAST_CHUNK), ch.voidPromise());
+                to.write(Unpooled.wrappedBuffer(LAST_CHUNK));
             }
         }
     }

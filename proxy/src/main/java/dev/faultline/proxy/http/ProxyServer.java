@@ -88,8 +88,7 @@ public final class ProxyServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         clients.add(ch);
-                        ch.pipeline().addLast("idle", new IdleTimeout(idleMs))
-                                .addLast("proxy", new ClientConnection(forwarder, ch, maxHeaderBytes));
+                        ch.pipeline().addLast("proxy", new ClientConnection(forwarder, ch, maxHeaderBytes, idleMs));
                     }
                 });
         ChannelFuture bound = bootstrap.bind(config.host(), config.port()).awaitUninterruptibly();

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -51,14 +50,7 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Handler handler = new Handler(ch, maxHeaderBytes);
-                        ch.pipeline().addLast("idle", new IdleTimeout(idleTimeoutMs) {
-                                    @Override
-                                    boolean busy() {
-                                        return handler.exchange != null;
-                                    }
-                                })
-                                .addLast("upstream", handler);
+                        ch.pipeline().addLast("upstream", new Handler(ch, maxHeaderBytes, idleTimeoutMs));
                     }
                 });
     }
@@ -138,14 +130,20 @@ final class UpstreamPool {
     }
 
     /** Reads what the upstream sends and passes it to the exchange that owns the connection. */
-    static final class Handler extends ChannelInboundHandlerAdapter implements HttpReader.Sink {
+    static final class Handler extends Endpoint implements HttpReader.Sink {
         final HttpReader reader;
         private final Channel channel;
         Forwarder.Exchange exchange;
 
-        Handler(Channel channel, int maxHeaderBytes) {
+        Handler(Channel channel, int maxHeaderBytes, long idleTimeoutMillis) {
+            super(idleTimeoutMillis);
             this.channel = channel;
             this.reader = new HttpReader(false, maxHeaderBytes, channel.alloc(), this);
+        }
+
+        @Override
+        boolean busy() {
+            return exchange != null;
         }
 
         /** The next answer is to a HEAD request. */
@@ -156,6 +154,7 @@ final class UpstreamPool {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf buf) {
+                touch();
                 reader.feed(buf);
             } else {
                 ReferenceCountUtil.release(msg);
@@ -219,6 +218,7 @@ final class UpstreamPool {
             if (ex != null) {
                 ex.upstreamFailed(new java.io.IOException("upstream connection closed"));
             }
+            super.channelInactive(ctx);
         }
 
         @Override

@@ -14,12 +14,16 @@ final class TestUpstream implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger closedConnections = new AtomicInteger();
     final CopyOnWriteArrayList<MultiMap> headers = new CopyOnWriteArrayList<>();
     private volatile Consumer<HttpServerRequest> behaviour = req -> req.response().end("ok");
     private final HttpServer server;
 
     TestUpstream() throws Exception {
-        server = vertx.createHttpServer().connectionHandler(c -> connections.incrementAndGet()).requestHandler(req -> {
+        server = vertx.createHttpServer().connectionHandler(c -> {
+            connections.incrementAndGet();
+            c.closeHandler(v -> closedConnections.incrementAndGet());
+        }).requestHandler(req -> {
             requests.incrementAndGet();
             headers.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
             behaviour.accept(req);

@@ -1,9 +1,11 @@
 package dev.faultline.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.faultline.proxy.http.RawHttp.Answer;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +27,23 @@ class WireTest {
     void stop() throws Exception {
         proxy.close();
         upstream.close();
+    }
+
+    @Test
+    void idleClientAndUpstreamConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
+        try (RunningProxy p = new RunningProxy("limits: {idleTimeout: 1s}\npaths:\n- path: /*\n  forwardPort: "
+                + upstream.port() + "\n"); java.net.Socket idle = new java.net.Socket("127.0.0.1", p.port)) {
+            idle.setSoTimeout(5000);
+            long start = System.nanoTime();
+            idle.getOutputStream().write("GET /i HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(RawHttp.read(idle.getInputStream(), false).body()).isEqualTo("GET /i ");
+            assertThat(idle.getInputStream().read()).isEqualTo(-1); // closed by the proxy, nothing more sent
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(ms).isBetween(1000L, 3000L);
+            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.closedConnections.get() == 1);
+            assertThat(p.get("/again").body()).isEqualTo("GET /again "); // on a new upstream connection
+            assertThat(upstream.connections.get()).isEqualTo(2);
+        }
     }
 
     @Test

@@ -59,6 +59,9 @@ final class HeadBuilder {
 
     /** Characters of {@code s} as ISO-8859-1 bytes (values the proxy made or read as such). */
     HeadBuilder ascii(CharSequence s) {
+        if (s instanceof String str) {
+            return ascii(str);
+        }
         int len = s.length();
         room(len);
         byte[] b = a;
@@ -66,6 +69,19 @@ final class HeadBuilder {
         for (int i = 0; i < len; i++) {
             b[at + i] = (byte) s.charAt(i);
         }
+        n += len;
+        return this;
+    }
+
+    /**
+     * The low byte of each character: exactly ISO-8859-1 for the values written here (read as ISO-8859-1, or
+     * made of ASCII), and for a compact string a plain array copy, which is what the deprecated method is for.
+     */
+    @SuppressWarnings("deprecation")
+    HeadBuilder ascii(String s) {
+        int len = s.length();
+        room(len);
+        s.getBytes(0, len, a, n);
         n += len;
         return this;
     }

@@ -6,6 +6,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.time.Duration;
@@ -41,7 +43,9 @@ public final class ProxyMetrics implements AutoCloseable {
     public static final String IN_FLIGHT = "proxy.requests.in.flight";
     public static final String CONNECTION_ERRORS = "proxy.upstream.connection.errors";
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final CoarseClock clock = new CoarseClock();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+            new PrometheusRegistry(), clock);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Meter> meters = new ConcurrentHashMap<>();
@@ -206,5 +210,41 @@ public final class ProxyMetrics implements AutoCloseable {
     public void close() {
         gc.close();
         registry.close();
+        clock.close();
+    }
+
+    /**
+     * Micrometer's clock, with the wall time read from a field that a daemon thread refreshes every 100 ms. Timers
+     * read the wall time only to rotate their time windows (the max and the histogram's window, 40 s each here) and
+     * it is not exported, so a tenth of a second is exact enough; what it saves is four clock reads per request
+     * (two timers, two windows each). Durations themselves are measured by the callers with {@link System#nanoTime()}.
+     */
+    static final class CoarseClock implements Clock, AutoCloseable {
+        private volatile long wall = System.currentTimeMillis();
+        private final java.util.concurrent.ScheduledExecutorService ticker =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "metrics-clock");
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        CoarseClock() {
+            ticker.scheduleAtFixedRate(() -> wall = System.currentTimeMillis(), 100, 100, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public long wallTime() {
+            return wall;
+        }
+
+        @Override
+        public long monotonicTime() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public void close() {
+            ticker.shutdownNow();
+        }
     }
 }

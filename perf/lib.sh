@@ -69,7 +69,7 @@ bench_rounds() {
     : >"$rows"
     echo "warm-up"
     printf '%s\n' "$targets" | while read -r name url pid; do
-        wrk -t1 -c"$conns" -d"${WARMUP:-10}"s "$url" >/dev/null 2>&1
+        wrk -t1 -c"$conns" -d"${WARMUP:-30}"s "$url" >/dev/null 2>&1
     done
     printf '%-10s %-4s %-5s %10s %8s %8s %11s\n' target mode round req/s p50ms p99ms cpu_s/100k
     r=1

@@ -17,6 +17,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -222,7 +224,12 @@ final class Forwarder {
         final Route route;
         final long startNanos = System.nanoTime();
         final String requestId;
+        /** The server span (the invalid span when spans are not recorded). */
         final Span span;
+        /** The trace this request belongs to: id, sampled flag and trace state (continued or new). */
+        final String traceId;
+        final boolean sampled;
+        final TraceState traceState;
         final String routeName;
         final ProxyMetrics.RouteMeters meters;
         final boolean keepAliveRequested;
@@ -290,7 +297,26 @@ final class Forwarder {
             this.requestId = validId(given) ? given : newId();
             Context parent = req.error == 0 && carriesTraceContext(req)
                     ? propagator.extract(Context.root(), req, GETTER) : Context.root();
-            this.span = tracing.serverSpan(parent, method, path, routeName);
+            if (tracing.recording()) {
+                this.span = tracing.serverSpan(parent, method, path, routeName);
+                SpanContext sc = span.getSpanContext();
+                traceId = sc.getTraceId();
+                sampled = sc.isSampled();
+                traceState = sc.getTraceState();
+            } else {
+                this.span = Span.getInvalid();
+                SpanContext caller = parent == Context.root() ? SpanContext.getInvalid()
+                        : Span.fromContext(parent).getSpanContext();
+                if (caller.isValid()) { // the parent-based sampler keeps the caller's decision
+                    traceId = caller.getTraceId();
+                    sampled = caller.isSampled();
+                    traceState = caller.getTraceState();
+                } else {
+                    traceId = newId();
+                    sampled = tracing.sampledRoot(traceId);
+                    traceState = TraceState.getDefault();
+                }
+            }
             metrics.inFlight().incrementAndGet();
         }
 
@@ -534,13 +560,12 @@ final class Forwarder {
             }
             out.bytes(X_FORWARDED_PROTO_HTTP);
             out.field(X_REQUEST_ID, requestId);
-            SpanContext server = span.getSpanContext();
-            if (!tracing.recording() && server.isValid() && server.getTraceState().isEmpty()) {
-                writeTraceFields(server.getTraceId(), newSpanId(), server.isSampled(), out);
+            if (!tracing.recording() && traceState.isEmpty()) {
+                writeTraceFields(traceId, newSpanId(), sampled, out);
             } else {
                 propagator.inject(Context.root().with(tracing.recording() ? attemptSpan : Span.wrap(
-                        SpanContext.create(server.getTraceId(), newSpanId(), server.getTraceFlags(),
-                                server.getTraceState()))), out, SETTER);
+                        SpanContext.create(traceId, newSpanId(), sampled ? TraceFlags.getSampled()
+                                : TraceFlags.getDefault(), traceState))), out, SETTER);
             }
             if (chunkedUp) {
                 out.bytes(CHUNKED);
@@ -985,7 +1010,7 @@ final class Forwarder {
                         .addKeyValue("route", routeName).addKeyValue("status", answered)
                         .addKeyValue("attempts", attempts).addKeyValue("duration_ms", nanos / 1e6)
                         .addKeyValue("request_id", requestId)
-                        .addKeyValue("trace_id", span.getSpanContext().getTraceId()).log("request");
+                        .addKeyValue("trace_id", traceId).log("request");
             }
             conn.answered(this);
         }
@@ -1076,12 +1101,18 @@ final class Forwarder {
 
     private static final byte[] HEX = ascii("0123456789abcdef");
 
-    /** 32 random lowercase hexadecimal digits. */
+    /** 32 random lowercase hexadecimal digits, not all zero (a request id, or a new trace id). */
     static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
+        long a;
+        long b;
+        do {
+            a = r.nextLong();
+            b = r.nextLong();
+        } while (a == 0 && b == 0);
         byte[] id = new byte[32];
-        hex(r.nextLong(), id, 0);
-        hex(r.nextLong(), id, 16);
+        hex(a, id, 0);
+        hex(b, id, 16);
         return new String(id, StandardCharsets.ISO_8859_1);
     }
 

@@ -2,10 +2,7 @@ package dev.faultline.proxy.telemetry;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -19,7 +16,6 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
-import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
@@ -33,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * OpenTelemetry for the proxy: extracts W3C trace context and baggage, B3 (single and multi header) and Jaeger
  * contexts, injects all of them upstream; spans are exported over OTLP/HTTP only when an endpoint is configured.
- * Without an exporter nothing would ever read a recorded span, so spans are then only their context: the same trace
- * id (continued or new), a new span id and the sampler's decision, which is all that propagation carries upstream.
+ * Without an exporter nothing would ever read a recorded span, so there are no spans then: the caller propagates
+ * the trace id (continued or new) and the sampler's decision with a new span id, which is all that an unrecorded
+ * span's context would carry upstream ({@link #recording()}, {@link #sampledRoot}).
  */
 public final class Tracing implements AutoCloseable {
     private static final String SERVER_SPAN = "proxy request";
@@ -42,7 +39,6 @@ public final class Tracing implements AutoCloseable {
     private final Tracer tracer;
     private final boolean recording;
     private final Sampler sampler;
-    private final IdGenerator ids = IdGenerator.random();
     private final boolean sampleAllRoots;
 
     public Tracing(String serviceName, Optional<String> otlpEndpoint, double samplingRatio) {
@@ -77,10 +73,10 @@ public final class Tracing implements AutoCloseable {
         return endpoint;
     }
 
-    /** The server span of a request, child of the caller's context when there is one. */
+    /** The server span of a request, child of the caller's context when there is one (invalid when not recording). */
     public Span serverSpan(Context parent, String method, String path, String route) {
         if (!recording) {
-            return contextOnly(parent, SpanKind.SERVER);
+            return Span.getInvalid();
         }
         return tracer.spanBuilder(method + " " + route).setParent(parent).setSpanKind(SpanKind.SERVER)
                 .setAttribute("http.request.method", method).setAttribute("url.path", path)
@@ -107,30 +103,13 @@ public final class Tracing implements AutoCloseable {
                 .startSpan();
     }
 
-    /** What the SDK's span would carry (trace id, a new span id, the sampler's decision, trace state), unrecorded. */
-    private Span contextOnly(Context parent, SpanKind kind) {
-        SpanContext parentContext = Span.fromContext(parent).getSpanContext();
-        boolean sampled;
-        TraceState state;
-        String traceId;
-        if (parentContext.isValid()) {
-            // the parent-based sampler's decision with its default delegates: the parent's, trace state kept
-            traceId = parentContext.getTraceId();
-            sampled = parentContext.isSampled();
-            state = parentContext.getTraceState();
-        } else if (sampleAllRoots) {
-            traceId = ids.generateTraceId();
-            sampled = true;
-            state = TraceState.getDefault();
-        } else {
-            traceId = ids.generateTraceId();
-            SamplingResult result = sampler.shouldSample(parent, traceId, SERVER_SPAN, kind, Attributes.empty(),
-                    List.of());
-            sampled = result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
-            state = result.getUpdatedTraceState(parentContext.getTraceState());
-        }
-        return Span.wrap(SpanContext.create(traceId, ids.generateSpanId(),
-                sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(), state));
+    /**
+     * For unrecorded requests without a caller's context: whether a new trace with this id is sampled (the
+     * parent-based sampler's root decision; with {@code samplingRatio} 1 every trace is).
+     */
+    public boolean sampledRoot(String traceId) {
+        return sampleAllRoots || sampler.shouldSample(Context.root(), traceId, SERVER_SPAN, SpanKind.SERVER,
+                Attributes.empty(), List.of()).getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
     }
 
     public TextMapPropagator propagator() {

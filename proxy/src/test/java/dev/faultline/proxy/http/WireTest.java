@@ -135,6 +135,54 @@ class WireTest {
     }
 
     @Test
+    void largeBodiesStreamBothWaysWithTheirFraming() throws Exception {
+        upstream.answer(req -> req.body().onSuccess(b -> {
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(b.getBytes());
+            req.response().end(b.length() + " " + crc.getValue() + " " + req.getHeader("Content-Length") + " "
+                    + req.getHeader("Transfer-Encoding"));
+        }));
+        byte[] big = new byte[3 * 1024 * 1024 + 17]; // over the replay buffer: streamed, not buffered
+        new java.util.Random(3).nextBytes(big);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(big);
+        java.net.http.HttpResponse<String> sized = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest
+                        .newBuilder(java.net.URI.create("http://127.0.0.1:" + proxy.port + "/big"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(sized.body()).isEqualTo(big.length + " " + crc.getValue() + " " + big.length + " null");
+        java.net.http.HttpResponse<String> chunked = TestClient.chunkedPost(proxy.port, "/big", big);
+        assertThat(chunked.body()).isEqualTo(big.length + " " + crc.getValue() + " null chunked");
+
+        upstream.answer(req -> req.response().end(io.vertx.core.buffer.Buffer.buffer(big)));
+        java.net.http.HttpResponse<byte[]> down = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest
+                        .newBuilder(java.net.URI.create("http://127.0.0.1:" + proxy.port + "/down")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(down.body()).isEqualTo(big);
+        assertThat(down.headers().firstValue("Content-Length")).hasValue(Integer.toString(big.length));
+    }
+
+    @Test
+    void aCallersSampledFlagAndTraceStateGoUpstreamWithANewSpanId() throws Exception {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        proxy.get("/t", "traceparent", "00-" + trace + "-00f067aa0ba902b7-00");
+        assertThat(upstream.lastHeaders().get("traceparent")).matches("00-" + trace + "-[0-9a-f]{16}-00")
+                .doesNotContain("00f067aa0ba902b7");
+        assertThat(upstream.lastHeaders().get("b3")).matches(trace + "-[0-9a-f]{16}-0");
+        assertThat(upstream.lastHeaders().get("uber-trace-id")).matches(trace + ":[0-9a-f]{16}:0:0");
+        proxy.get("/t", "traceparent", "00-" + trace + "-00f067aa0ba902b7-01", "tracestate", "vendor=x");
+        assertThat(upstream.lastHeaders().get("traceparent")).matches("00-" + trace + "-[0-9a-f]{16}-01");
+        assertThat(upstream.lastHeaders().get("tracestate")).isEqualTo("vendor=x");
+        try (RunningProxy unsampled = new RunningProxy("tracing: {samplingRatio: 0}\npaths:\n- path: /*\n  forwardPort: "
+                + upstream.port() + "\n")) {
+            unsampled.get("/t");
+            assertThat(upstream.lastHeaders().get("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00");
+        }
+    }
+
+    @Test
     void headAnswersKeepTheirLengthAndHaveNoBody() throws Exception {
         upstream.answer(req -> req.response().putHeader("Content-Length", "11").end());
         List<Answer> answers = RawHttp.exchange(proxy.port, "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -219,27 +219,9 @@ final class HttpReader {
                     }
                 }
                 case CHUNK_END -> {
-                    int n = cum.readableBytes();
-                    if (n == 0) {
+                    if (!readChunkEnd()) {
                         return;
                     }
-                    byte b = cum.getByte(cum.readerIndex());
-                    if (b == '\n') {
-                        cum.skipBytes(1);
-                    } else if (b == '\r') {
-                        if (n < 2) {
-                            return;
-                        }
-                        if (cum.getByte(cum.readerIndex() + 1) != '\n') {
-                            bodyError("malformed chunked body (no CRLF after a chunk)");
-                            return;
-                        }
-                        cum.skipBytes(2);
-                    } else {
-                        bodyError("malformed chunked body (no CRLF after a chunk)");
-                        return;
-                    }
-                    state = CHUNK_SIZE;
                 }
                 case TRAILERS -> {
                     if (!readTrailers()) {
@@ -428,6 +410,25 @@ final class HttpReader {
             state = CHUNK_DATA;
             remaining = size;
         }
+        return true;
+    }
+
+    /** The CRLF (or bare LF) after a chunk's data. */
+    private boolean readChunkEnd() {
+        int n = cum.readableBytes();
+        if (n == 0) {
+            return false;
+        }
+        byte b = cum.getByte(cum.readerIndex());
+        int eol = b == '\n' ? 1 : b == '\r' && n >= 2 && cum.getByte(cum.readerIndex() + 1) == '\n' ? 2 : 0;
+        if (eol == 0) {
+            if (b != '\r' || n >= 2) {
+                bodyError("malformed chunked body (no CRLF after a chunk)");
+            }
+            return false;
+        }
+        cum.skipBytes(eol);
+        state = CHUNK_SIZE;
         return true;
     }
 

@@ -84,10 +84,6 @@ final class Head {
         return count;
     }
 
-    int nameStart(int i) {
-        return fields[i * F];
-    }
-
     int nameLength(int i) {
         return fields[i * F + 1] - fields[i * F];
     }

@@ -1,6 +1,5 @@
 package dev.faultline.proxy.http;
 
-import io.netty.util.AsciiString;
 
 /**
  * Hop-by-hop header handling (RFC 9110 §7.6.1) and the fields the proxy writes itself. Field lines that are
@@ -75,14 +74,6 @@ final class Headers {
         }
     }
 
-    static boolean hopByHop(CharSequence name) {
-        return in(HOP_BY_HOP, name);
-    }
-
-    static boolean trace(CharSequence name) {
-        return in(TRACE, name);
-    }
-
     private static boolean namedInConnection(Head h, int i) {
         String tokens = h.connectionTokens;
         if (tokens == null) {
@@ -104,19 +95,6 @@ final class Headers {
         }
         for (String candidate : table[n]) {
             if (h.nameIs(i, candidate)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean in(String[][] table, CharSequence name) {
-        int n = name.length();
-        if (n >= table.length || table[n] == null) {
-            return false;
-        }
-        for (String candidate : table[n]) {
-            if (AsciiString.contentEqualsIgnoreCase(candidate, name)) {
                 return true;
             }
         }

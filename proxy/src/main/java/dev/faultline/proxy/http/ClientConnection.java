@@ -25,9 +25,9 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
     private final HttpReader reader;
     String remoteAddress;
     /** The exchange whose answer is being made, if any. */
-    private Forwarder.Exchange current;
+    private Exchange current;
     /** The exchange that receives the body being read, if any (it may be done and then drops it). */
-    private Forwarder.Exchange bodyTarget;
+    private Exchange bodyTarget;
     /** Between a request's head and the end of its body. */
     private boolean readingBody;
     private boolean pausedForBody;
@@ -65,7 +65,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void head(Head head) {
-        Forwarder.Exchange ex = forwarder.exchange(this, head);
+        Exchange ex = forwarder.exchange(this, head);
         current = ex;
         bodyTarget = ex;
         readingBody = true;
@@ -74,7 +74,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void content(ByteBuf data, boolean last) {
-        Forwarder.Exchange target = bodyTarget;
+        Exchange target = bodyTarget;
         if (last) {
             bodyTarget = null;
             readingBody = false;
@@ -91,7 +91,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void bodyError(String message) {
-        Forwarder.Exchange target = bodyTarget;
+        Exchange target = bodyTarget;
         bodyTarget = null;
         readingBody = false;
         if (target != null) {
@@ -102,7 +102,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        Forwarder.Exchange target = bodyTarget;
+        Exchange target = bodyTarget;
         if (target != null) {
             target.requestReadComplete();
         }
@@ -118,7 +118,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        Forwarder.Exchange ex = current;
+        Exchange ex = current;
         current = null;
         if (ex != null) {
             ex.clientClosed();
@@ -152,7 +152,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
     }
 
     /** The answer of {@code ex} is complete: the rest of its body (if any) is dropped; the next request goes on. */
-    void answered(Forwarder.Exchange ex) {
+    void answered(Exchange ex) {
         if (current != ex) {
             return;
         }

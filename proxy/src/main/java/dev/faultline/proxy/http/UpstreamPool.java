@@ -133,7 +133,7 @@ final class UpstreamPool {
     static final class Handler extends Endpoint implements HttpReader.Sink {
         final HttpReader reader;
         private final Channel channel;
-        Forwarder.Exchange exchange;
+        Exchange exchange;
 
         Handler(Channel channel, int maxHeaderBytes, long idleTimeoutMillis) {
             super(idleTimeoutMillis);
@@ -163,7 +163,7 @@ final class UpstreamPool {
 
         @Override
         public void head(Head head) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             if (ex != null) {
                 ex.upstreamHead(head);
             } else {
@@ -174,7 +174,7 @@ final class UpstreamPool {
 
         @Override
         public void content(ByteBuf data, boolean last) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             if (ex != null) {
                 ex.upstreamContent(data, last);
             } else {
@@ -184,7 +184,7 @@ final class UpstreamPool {
 
         @Override
         public void bodyError(String message) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             exchange = null;
             reader.release();
             if (ex != null) {
@@ -195,7 +195,7 @@ final class UpstreamPool {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             if (ex != null) {
                 ex.upstreamReadComplete();
             }
@@ -203,7 +203,7 @@ final class UpstreamPool {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             if (ex != null && ctx.channel().isWritable()) {
                 ex.upstreamWritable();
             }
@@ -213,7 +213,7 @@ final class UpstreamPool {
         public void channelInactive(ChannelHandlerContext ctx) {
             reader.inputClosed(); // a close-delimited answer ends here
             reader.release();
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             exchange = null;
             if (ex != null) {
                 ex.upstreamFailed(new java.io.IOException("upstream connection closed"));
@@ -223,7 +223,7 @@ final class UpstreamPool {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Forwarder.Exchange ex = exchange;
+            Exchange ex = exchange;
             exchange = null;
             if (ex != null) {
                 ex.upstreamFailed(cause);

@@ -28,7 +28,7 @@ class TraceFieldsTest {
                 SpanContext sc = SpanContext.create(ids.generateTraceId(), ids.generateSpanId(), flags,
                         TraceState.getDefault());
                 HeadBuilder direct = HeadBuilder.get();
-                Forwarder.writeTraceFields(sc.getTraceId(), sc.getSpanId(), sc.isSampled(), direct);
+                Wire.writeTraceFields(sc.getTraceId(), sc.getSpanId(), sc.isSampled(), direct);
                 Set<String> written = lines(direct);
 
                 HeadBuilder viaPropagators = HeadBuilder.get();
@@ -42,14 +42,14 @@ class TraceFieldsTest {
     void requestIdsAreThirtyTwoRandomHexDigits() {
         Set<String> seen = new TreeSet<>();
         for (int i = 0; i < 1000; i++) {
-            String id = Forwarder.newId();
+            String id = Wire.newId();
             assertThat(id).matches("[0-9a-f]{32}");
             seen.add(id);
         }
         assertThat(seen).hasSize(1000);
         assertThat(String.join("", seen).chars().distinct().count()).isEqualTo(16);
         for (int i = 0; i < 1000; i++) {
-            assertThat(Forwarder.newSpanId()).matches("[0-9a-f]{16}").isNotEqualTo("0".repeat(16));
+            assertThat(Wire.newSpanId()).matches("[0-9a-f]{16}").isNotEqualTo("0".repeat(16));
         }
     }
 

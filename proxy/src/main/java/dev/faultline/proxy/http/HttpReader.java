@@ -304,39 +304,28 @@ final class HttpReader {
             sink.head(h);
             return;
         }
+        // a request without a length has no body; an answer without one ends with the connection, unless it is
+        // to a HEAD request, interim (1xx), 204 or 304
+        boolean interim = !requests && h.status < 200;
         boolean body;
-        if (requests) {
-            if (h.chunked) {
-                state = CHUNK_SIZE;
-                body = true;
-            } else if (h.contentLength > 0) {
-                state = FIXED;
-                remaining = h.contentLength;
-                body = true;
-            } else {
-                body = false;
-            }
+        if (!requests && (nextBodyless || interim || h.status == 204 || h.status == 304)) {
+            body = false;
+        } else if (h.chunked) {
+            state = CHUNK_SIZE;
+            body = true;
+        } else if (h.contentLength > 0) {
+            state = FIXED;
+            remaining = h.contentLength;
+            body = true;
+        } else if (requests || h.contentLength == 0) {
+            body = false;
         } else {
-            boolean interim = h.status < 200;
-            if (nextBodyless || interim || h.status == 204 || h.status == 304) {
-                body = false;
-            } else if (h.chunked) {
-                state = CHUNK_SIZE;
-                body = true;
-            } else if (h.contentLength > 0) {
-                state = FIXED;
-                remaining = h.contentLength;
-                body = true;
-            } else if (h.contentLength == 0) {
-                body = false;
-            } else {
-                h.closeDelimited = true;
-                state = CLOSE_DELIMITED;
-                body = true;
-            }
-            if (!interim) {
-                nextBodyless = false;
-            }
+            h.closeDelimited = true;
+            state = CLOSE_DELIMITED;
+            body = true;
+        }
+        if (!requests && !interim) {
+            nextBodyless = false;
         }
         if (!body) {
             state = HEAD;

@@ -4,6 +4,7 @@ import dev.faultline.harness.experiment.Experiment;
 import dev.faultline.harness.experiment.ExperimentLoader;
 import dev.faultline.harness.stack.Stack;
 import dev.faultline.harness.verdict.Verdict;
+import dev.faultline.runtime.process.PidFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -97,8 +98,18 @@ public final class SuiteRun {
         return last.plus(runs.get(runs.size() - 1).experiment().totalDuration());
     }
 
-    /** Brings up the stack (with the first experiment's proxy settings) for every run. */
+    /**
+     * Stops what earlier runs left running (the children named by pid files under {@code reports/runs}: a run whose
+     * JVM was killed together with the watchers that stop its children), saying so on the console.
+     */
+    public static List<String> stopLeftovers(Path repoRoot) {
+        return PidFiles.sweep(repoRoot.resolve("reports").resolve("runs"), 10,
+                m -> System.out.println("faultline: " + m));
+    }
+
+    /** Brings up the stack (with the first experiment's proxy settings) for every run, after stopping leftovers. */
     public void start() {
+        stopLeftovers(repoRoot);
         Path stackDir = runs.size() == 1 ? runs.get(0).runDir()
                 : repoRoot.resolve("reports").resolve("runs").resolve(STAMP.format(Instant.now()) + "-suite");
         try {

@@ -1,5 +1,7 @@
 package dev.faultline.harness.stack;
 
+import dev.faultline.runtime.process.ParentBound;
+import dev.faultline.runtime.process.PidFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,12 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A system under test as its own JVM ({@code java -jar …}), its output kept in a log file. {@link #awaitHealthy}
  * polls a URL until it answers 200 or a deadline passes; {@link #close()} sends SIGTERM, waits, then kills — the
- * process and everything it started.
+ * process and everything it started. The child is bound to this JVM's life ({@link ParentBound}): it dies with it
+ * even when this JVM is killed with SIGKILL; {@link #recordPid} also writes it down for a later run to find.
  */
 public final class ChildProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
@@ -22,6 +24,7 @@ public final class ChildProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
+    private volatile Path pidRunDir;
 
     private ChildProcess(String name, Process process, Path log) {
         this.name = name;
@@ -42,8 +45,8 @@ public final class ChildProcess implements AutoCloseable {
         command.add(jar.toString());
         command.addAll(args);
         java.nio.file.Files.createDirectories(log.getParent());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = ParentBound.start(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
         return new ChildProcess(name, p, log);
     }
 
@@ -93,19 +96,20 @@ public final class ChildProcess implements AutoCloseable {
         return log;
     }
 
+    /** Writes this child's pid file into {@code runDir} ({@link PidFiles}); {@link #close()} removes it. */
+    public ChildProcess recordPid(Path runDir) throws IOException {
+        PidFiles.write(runDir, name, process.toHandle());
+        pidRunDir = runDir;
+        return this;
+    }
+
     /** SIGTERM (graceful), up to 10 s, then SIGKILL; descendants too. Safe to call more than once. */
     @Override
     public void close() {
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
+        ParentBound.stop(process, 10);
+        Path runDir = pidRunDir;
+        if (runDir != null) {
+            PidFiles.remove(runDir, name);
         }
-        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 }

@@ -2,6 +2,7 @@ package dev.faultline.harness.stack;
 
 import dev.faultline.chaos.backend.FaultBackend;
 import dev.faultline.perf.prom.PrometheusServer;
+import dev.faultline.runtime.process.PidFiles;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.IOException;
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * The links live in the fault backend (embedded by default); the proxy and the word-game server are child JVMs
  * started from their jars, with their logs in the run directory. {@link #close()} (also run by a shutdown hook,
- * so Ctrl-C and failures clean up) stops everything in reverse order.
+ * so Ctrl-C and failures clean up) stops everything in reverse order. Every child process dies with this JVM even
+ * when it is killed with SIGKILL (no hook runs then), and has a pid file in {@code <runDir>/pids/} that the next
+ * run's {@link PidFiles#sweep} acts on should it still be running.
  */
 public final class Stack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Stack.class);
@@ -167,6 +170,8 @@ public final class Stack implements AutoCloseable {
             metricsTargets().forEach((job, url) -> targets.put(job, url.replaceFirst("^http://", "")));
             prometheus = PrometheusServer.start(bin, dir, targets);
             started.add(prometheus);
+            PidFiles.write(options.runDir(), "prometheus", prometheus.process());
+            started.add(() -> PidFiles.remove(options.runDir(), "prometheus"));
             prometheusUrl = prometheus.url();
             metricsSource = "Prometheus started for the run (" + bin + ", 1 s scrape) at " + prometheusUrl;
         } catch (IOException e) {
@@ -190,6 +195,7 @@ public final class Stack implements AutoCloseable {
         wordgame = ChildProcess.startJar("wordgame-server", jar("wordgame-server"), childJvmArgs(), args,
                 options.runDir().resolve("logs").resolve("wordgame-server.log"));
         started.add(wordgame);
+        wordgame.recordPid(options.runDir());
         wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
     }
 
@@ -253,6 +259,7 @@ public final class Stack implements AutoCloseable {
         proxy = ChildProcess.startJar("proxy", jar("proxy"), childJvmArgs(),
                 List.of("--config", config.toString()), options.runDir().resolve("logs").resolve("proxy.log"));
         started.add(proxy);
+        proxy.recordPid(options.runDir());
         proxy.awaitHealthy(proxyMetricsUrl(), HEALTH_DEADLINE);
         proxy.awaitHealthy(proxyUrl() + "/health", HEALTH_DEADLINE);
     }

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whole Gatling runs (each in its own JVM, on the real stack): one whose hypothesis cannot hold must fail, say which
- * hypothesis failed, write verdicts.json with passed=false and leave nothing running; one interrupted midway must
- * leave nothing running either.
+ * hypothesis failed, write verdicts.json with passed=false and leave nothing running; one interrupted midway
+ * (SIGTERM) or killed (SIGKILL) must leave nothing running either, and a run killed together with its children's
+ * watchers leaves children that the next run stops.
  */
 class WholeRunTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -58,8 +59,8 @@ class WholeRunTest {
                 .filter(h -> h.info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false)).toList();
     }
 
-    @Test
-    void anInterruptedRunLeavesNoProcessBehind() throws Exception {
+    /** Starts a run of a 120 s experiment and returns its run directory once its children have their pid files. */
+    private Path startLongRun(Process[] gatling) throws Exception {
         Path long1 = Files.writeString(dir.resolve("long.yml"), """
                 name: long
                 load: {rate: 2}
@@ -68,12 +69,12 @@ class WholeRunTest {
                   duration: 120s
                   hypotheses: [{successRatio: ">= 0.9"}]
                 """);
-        Path out = dir.resolve("interrupted.log");
-        Process p = gatling(long1, dir, out);
+        Path out = dir.resolve("long-run.log");
+        gatling[0] = gatling(long1, dir, out);
         Path runs = ROOT.resolve("reports").resolve("runs");
         Path[] runDir = new Path[1];
         long startedAt = System.currentTimeMillis() - 2000;
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).until(() -> {
             if (!Files.isDirectory(runs)) {
                 return false;
             }
@@ -81,12 +82,66 @@ class WholeRunTest {
                 runDir[0] = s.filter(d -> d.getFileName().toString().endsWith("-long"))
                         .filter(d -> d.toFile().lastModified() >= startedAt).max(Path::compareTo).orElse(null);
             }
-            return runDir[0] != null && processesOf(runDir[0]).size() == 2;
+            return runDir[0] != null && Files.isRegularFile(runDir[0].resolve("pids/wordgame-server.pid"))
+                    && Files.isRegularFile(runDir[0].resolve("pids/proxy.pid"));
         });
-        p.destroy(); // SIGTERM, as Ctrl-C or a CI timeout would
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the run stops on SIGTERM").isTrue();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
-                .untilAsserted(() -> assertThat(processesOf(runDir[0])).as("processes of the stack").isEmpty());
+        return runDir[0];
+    }
+
+    private static void assertNothingLeft(Path runDir, java.time.Duration within) {
+        org.awaitility.Awaitility.await().atMost(within)
+                .untilAsserted(() -> assertThat(processesOf(runDir)).as("processes of the stack").isEmpty());
+    }
+
+    @Test
+    void anInterruptedRunLeavesNoProcessBehind() throws Exception {
+        Process[] p = new Process[1];
+        Path runDir = startLongRun(p);
+        p[0].destroy(); // SIGTERM, as Ctrl-C or a CI timeout would
+        assertThat(p[0].waitFor(30, TimeUnit.SECONDS)).as("the run stops on SIGTERM").isTrue();
+        assertNothingLeft(runDir, java.time.Duration.ofSeconds(15));
+        assertThat(runDir.resolve("pids/wordgame-server.pid")).as("pid file of a child stopped cleanly").doesNotExist();
+    }
+
+    @Test
+    void aRunKilledWithSigkillLeavesNoProcessBehind() throws Exception {
+        Process[] p = new Process[1];
+        Path runDir = startLongRun(p);
+        assertThat(processesOf(runDir)).as("the stack is running").isNotEmpty();
+        p[0].destroyForcibly(); // kill -9: no shutdown hook runs
+        assertThat(p[0].waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertNothingLeft(runDir, java.time.Duration.ofSeconds(
+                dev.faultline.runtime.process.ParentBound.GRACE_SECONDS + 20));
+    }
+
+    @Test
+    void theNextRunStopsWhatAKilledRunLeftAndSaysSo() throws Exception {
+        Process[] p = new Process[1];
+        Path runDir = startLongRun(p);
+        long wordgame = Long.parseLong(java.util.regex.Pattern.compile("pid=(\\d+)")
+                .matcher(Files.readString(runDir.resolve("pids/wordgame-server.pid"))).results().findFirst()
+                .orElseThrow().group(1));
+        // the whole tree killed at once, the children's watchers with it: the children are orphaned
+        p[0].descendants().filter(h -> h.info().command().map(c -> !c.endsWith("java")).orElse(true))
+                .forEach(ProcessHandle::destroyForcibly);
+        p[0].destroyForcibly();
+        assertThat(p[0].waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(ProcessHandle.of(wordgame).map(ProcessHandle::isAlive)).as("orphaned word-game server")
+                .contains(true);
+
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream console = System.out;
+        System.setOut(new java.io.PrintStream(said, true));
+        List<String> stopped;
+        try {
+            stopped = SuiteRun.stopLeftovers(ROOT);
+        } finally {
+            System.setOut(console);
+        }
+
+        assertThat(stopped).contains("wordgame-server (pid " + wordgame + ") of run " + runDir.getFileName());
+        assertThat(said.toString()).contains("faultline: stopped wordgame-server (pid " + wordgame + ")");
+        assertNothingLeft(runDir, java.time.Duration.ofSeconds(15));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.faultline.perf.prom;
 
+import dev.faultline.runtime.process.ParentBound;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -9,12 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Prometheus for one run: found on {@code PATH} or at {@code PROMETHEUS_BIN}, started as a child process on
  * a free loopback port with a generated config that scrapes the run's targets every second, its data in the run
- * directory; {@link #close()} stops it (SIGTERM, then kill).
+ * directory; {@link #close()} stops it (SIGTERM, then kill). It dies with this JVM however that ends
+ * ({@link ParentBound}).
  */
 public final class PrometheusServer implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(30);
@@ -87,8 +88,8 @@ public final class PrometheusServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--config.file=" + file,
                 "--storage.tsdb.path=" + dir.resolve("data"), "--storage.tsdb.retention.time=1d",
                 "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        Process p = ParentBound.start(new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile()));
         PrometheusServer server = new PrometheusServer(p, "http://127.0.0.1:" + port);
         try {
             server.awaitReady(READY);
@@ -164,16 +165,13 @@ public final class PrometheusServer implements AutoCloseable {
         return url;
     }
 
+    /** The Prometheus process (for its pid file). */
+    public ProcessHandle process() {
+        return process.toHandle();
+    }
+
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ParentBound.stop(process, 10);
     }
 }

@@ -71,7 +71,7 @@ public final class AllureRenderer {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("APP_HOME", home.toString());
-            Process p = pb.start();
+            Process p = dev.faultline.runtime.process.ParentBound.start(pb); // dies with this JVM, even on kill -9
             try {
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     p.destroyForcibly();

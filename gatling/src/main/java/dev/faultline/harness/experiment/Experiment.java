@@ -111,7 +111,7 @@ public record Experiment(String name, String description, Target target, Load lo
     }
 
     /** A steady-state hypothesis checked over the phase's requests. */
-    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence, ServerBound {
+    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence, ServerBound, ExactlyOnce {
         String describe();
     }
 
@@ -133,6 +133,17 @@ public record Experiment(String name, String description, Target target, Load lo
     public record StatusPresence(int code, boolean present) implements Hypothesis {
         public String describe() {
             return "status " + code + (present ? " appears" : " does not appear");
+        }
+    }
+
+    /**
+     * Every request the load sent was applied by the server at most once, and every one answered 200 exactly once:
+     * the server's own counters (guesses applied, games started) over the phase against what the load side sent
+     * and had answered in that time. Catches retries applied twice, which success ratios cannot see.
+     */
+    public record ExactlyOnce() implements Hypothesis {
+        public String describe() {
+            return "exactly once (guesses, games)";
         }
     }
 

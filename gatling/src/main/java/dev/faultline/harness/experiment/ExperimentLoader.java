@@ -222,7 +222,7 @@ public final class ExperimentLoader {
     private static Hypothesis hypothesis(Object raw, String source, String path) {
         Map<String, Object> h = map(raw, source, path);
         if (h.size() != 1) {
-            throw bad(source, path, "must have exactly one of successRatio, p50, p95, p99, p999, status, server");
+            throw bad(source, path, "must have exactly one of successRatio, p50, p95, p99, p999, status, server, exactlyOnce");
         }
         Map.Entry<String, Object> e = h.entrySet().iterator().next();
         String key = e.getKey();
@@ -266,7 +266,14 @@ public final class ExperimentLoader {
         if (key.equals("server")) {
             return serverBound(map(e.getValue(), source, where), source, where);
         }
-        throw bad(source, where, "is not a known hypothesis (successRatio, p50, p95, p99, p999, status, server)");
+        if (key.equals("exactlyOnce")) {
+            if (!Boolean.TRUE.equals(e.getValue())) {
+                throw bad(source, where, e.getValue() + " is not true (leave the hypothesis out to skip the check)");
+            }
+            return new Experiment.ExactlyOnce();
+        }
+        throw bad(source, where,
+                "is not a known hypothesis (successRatio, p50, p95, p99, p999, status, server, exactlyOnce)");
     }
 
     private static final Pattern BOUND = Pattern.compile("(<=|>=|<|>|==)\\s*(-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)");

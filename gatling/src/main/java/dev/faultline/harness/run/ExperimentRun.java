@@ -48,6 +48,8 @@ public final class ExperimentRun {
     });
     private final TimeSeries series = new TimeSeries();
     private final ProcessCpu cpu = new ProcessCpu();
+    private final RequestAccounting accounting = new RequestAccounting();
+    private final boolean accounts;
     private Stack stack;
     private FaultApplier faults;
     private PhaseProfiles profiles;
@@ -63,6 +65,8 @@ public final class ExperimentRun {
         for (Experiment.Phase p : experiment.phases()) {
             stats.put(p.name(), new PhaseStats());
         }
+        this.accounts = experiment.phases().stream().flatMap(p -> p.hypotheses().stream())
+                .anyMatch(h -> h instanceof Experiment.ExactlyOnce);
     }
 
     public Experiment experiment() {
@@ -175,6 +179,9 @@ public final class ExperimentRun {
             timeline.add(entry);
             LOG.info("phase {} begins; faults {}", p.name(), applied);
             server.boundary(p.name());
+            if (accounts) {
+                accounting.boundary(p.name(), stack.wordgameUrl() + "/metrics");
+            }
             cpu.boundary(p.name(), stack.jvms());
             profiles.enter(p.name(), stack.jvms());
         } catch (IOException | RuntimeException e) {
@@ -185,6 +192,9 @@ public final class ExperimentRun {
 
     private synchronized void clearFaults() {
         server.boundary(END);
+        if (accounts) {
+            accounting.boundary(END, stack.wordgameUrl() + "/metrics");
+        }
         cpu.boundary(END, stack.jvms());
         profiles.finish();
         try {
@@ -216,6 +226,20 @@ public final class ExperimentRun {
         if (phase != null) {
             stats.get(phase).record(status, responseMillis * 1000);
             series.record(startEpochMillis, status, responseMillis * 1000);
+        }
+    }
+
+    /** A request the server applies (a guess, a new game) was sent now; for the exactly-once check. */
+    void sent(RequestAccounting.Kind kind, long startEpochMillis) {
+        if (accounts && phaseAt(startEpochMillis) != null) {
+            accounting.sent(kind, startEpochMillis);
+        }
+    }
+
+    /** Such a request's answer: its status (0: none) and when it came. */
+    void answered(RequestAccounting.Kind kind, long startEpochMillis, int status, long answeredEpochMillis) {
+        if (accounts && phaseAt(startEpochMillis) != null) {
+            accounting.answered(kind, startEpochMillis, status, answeredEpochMillis);
         }
     }
 
@@ -308,7 +332,8 @@ public final class ExperimentRun {
     private List<Verdict> judge() {
         clock.shutdownNow();
         JsonObject captured = capture();
-        List<Verdict> verdicts = Verdict.judge(experiment, stats, (phase, h) -> serverValue(captured, phase, h));
+        List<Verdict> verdicts = Verdict.judge(experiment, stats, (phase, h) -> serverValue(captured, phase, h),
+                accounting::counts);
         try {
             JsonArray v = new JsonArray();
             for (Verdict x : verdicts) {

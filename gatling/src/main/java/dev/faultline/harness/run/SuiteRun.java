@@ -281,12 +281,47 @@ public final class SuiteRun {
 
     /** Records a request into the experiment (and phase) it started in. */
     public void record(long startEpochMillis, int status, long responseMillis) {
+        ExperimentRun r = runAt(startEpochMillis);
+        if (r != null) {
+            r.record(startEpochMillis, status, responseMillis);
+        }
+    }
+
+    /** The experiment a request that started at {@code epochMillis} belongs to, or null. */
+    private ExperimentRun runAt(long epochMillis) {
         for (ExperimentRun r : runs) {
-            if (r.phaseAt(startEpochMillis) != null) {
-                r.record(startEpochMillis, status, responseMillis);
-                return;
+            if (r.phaseAt(epochMillis) != null) {
+                return r;
             }
         }
+        return null;
+    }
+
+    /**
+     * A request the server applies was sent: {@code kind} is {@code guess} or {@code new} (a new game); for the
+     * exactly-once hypothesis.
+     */
+    public void sent(String kind, long startEpochMillis) {
+        ExperimentRun r = runAt(startEpochMillis);
+        if (r != null) {
+            r.sent(kind(kind), startEpochMillis);
+        }
+    }
+
+    /** The answer to such a request: status (0: none) and when it came (epoch ms). */
+    public void answered(String kind, long startEpochMillis, int status, long answeredEpochMillis) {
+        ExperimentRun r = runAt(startEpochMillis);
+        if (r != null) {
+            r.answered(kind(kind), startEpochMillis, status, answeredEpochMillis);
+        }
+    }
+
+    private static RequestAccounting.Kind kind(String kind) {
+        return switch (kind) {
+            case "guess" -> RequestAccounting.Kind.GUESS;
+            case "new" -> RequestAccounting.Kind.NEW_GAME;
+            default -> throw new IllegalArgumentException("no request kind \"" + kind + "\" (guess, new)");
+        };
     }
 
     public synchronized List<Verdict> judgeOnce() {

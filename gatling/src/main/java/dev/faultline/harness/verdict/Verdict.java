@@ -37,12 +37,28 @@ public record Verdict(String phase, String hypothesis, String bound, String meas
      * fails them), server-side ones from {@code server}.
      */
     public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats, ServerValues server) {
+        return judge(experiment, stats, server, phase -> {
+            throw new java.io.IOException("no request accounting in this run");
+        });
+    }
+
+    /**
+     * Judges every hypothesis of every phase: client-side ones from the phase's stats (a phase without requests
+     * fails them), server-side ones from {@code server}, exactly-once ones from {@code accounting}.
+     */
+    public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats, ServerValues server,
+                                      ExactlyOnceCheck.Source accounting) {
         List<Verdict> out = new ArrayList<>();
         for (Experiment.Phase phase : experiment.phases()) {
             PhaseStats s = stats.getOrDefault(phase.name(), new PhaseStats());
             for (Hypothesis h : phase.hypotheses()) {
-                out.add(h instanceof Experiment.ServerBound b ? judgeServer(phase.name(), b, s.count(), server)
-                        : judge(phase.name(), h, s));
+                if (h instanceof Experiment.ServerBound b) {
+                    out.add(judgeServer(phase.name(), b, s.count(), server));
+                } else if (h instanceof Experiment.ExactlyOnce) {
+                    out.add(ExactlyOnceCheck.judge(phase.name(), h.describe(), s.count(), accounting));
+                } else {
+                    out.add(judge(phase.name(), h, s));
+                }
             }
         }
         return out;

@@ -49,6 +49,16 @@ class ExperimentLoaderTest {
     }
 
     @Test
+    void exactlyOnceIsTrueOrLeftOut() {
+        Experiment e = ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - exactlyOnce: true"), "demo.yml");
+        assertThat(e.phase("fault").orElseThrow().hypotheses()).contains(new Experiment.ExactlyOnce());
+        assertThatThrownBy(() -> ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
+                "  - exactlyOnce: yes please"), "demo.yml"))
+                .hasMessageContaining("phases[1].hypotheses[1].exactlyOnce").hasMessageContaining("is not true");
+    }
+
+    @Test
     void serverSideHypothesesNameAMeasureOrPromql() {
         Experiment e = ExperimentLoader.parse(OK.replace("  - status: {code: 503, present: true}",
                 "  - server: {measure: proxy.retries, bound: \"> 0\"}\n"

@@ -76,25 +76,44 @@ public class ExperimentSimulation extends Simulation {
 
     /** A request whose status and time go to the run's per-phase stats, whatever the answer. */
     private ChainBuilder recorded(HttpRequestActionBuilder request) {
-        return exec(s -> s.remove("status").remove("rt").set("t0", System.currentTimeMillis()))
+        return recorded(request, null);
+    }
+
+    /**
+     * The same, for a request the server applies ({@code kind}: {@code guess} or {@code new}), which the
+     * exactly-once hypothesis also accounts for.
+     */
+    private ChainBuilder recorded(HttpRequestActionBuilder request, String kind) {
+        return exec(s -> {
+            long t0 = System.currentTimeMillis();
+            if (kind != null) {
+                suite.sent(kind, t0);
+            }
+            return s.remove("status").remove("rt").set("t0", t0);
+        })
                 .exec(request.check(status().saveAs("status"), responseTimeInMillis().saveAs("rt"), status().lt(400)))
                 .exec(s -> {
                     long t0 = s.getLong("t0");
-                    long rt = s.contains("rt") ? s.getInt("rt") : System.currentTimeMillis() - t0;
-                    suite.record(t0, s.contains("status") ? s.getInt("status") : 0, rt);
+                    long now = System.currentTimeMillis();
+                    long rt = s.contains("rt") ? s.getInt("rt") : now - t0;
+                    int status = s.contains("status") ? s.getInt("status") : 0;
+                    suite.record(t0, status, rt);
+                    if (kind != null) {
+                        suite.answered(kind, t0, status, now);
+                    }
                     return s;
                 });
     }
 
     private final ChainBuilder newGame = exec(s -> s.remove("id").set("over", false).set("base", suite.baseUrl()))
             .exec(recorded(http("new").post(s -> s.getString("base") + "/new").body(StringBody("{}"))
-                    .check(jsonPath("$.id").optional().saveAs("id"))));
+                    .check(jsonPath("$.id").optional().saveAs("id")), "new"));
 
     private final ChainBuilder guess = recorded(http("guess").post(s -> s.getString("base") + "/guess")
             .body(StringBody(s -> "{\"id\":\"" + s.getString("id") + "\",\"guess\":\"" + ORDER.charAt(s.getInt("i"))
                     + "\"}"))
             .check(jsonPath("$.current").optional().saveAs("current"),
-                    jsonPath("$.guesses_remaining").ofInt().optional().saveAs("left")))
+                    jsonPath("$.guesses_remaining").ofInt().optional().saveAs("left")), "guess")
             .exec(s -> {
                 boolean answered = s.contains("status") && s.getInt("status") == 200 && s.contains("current");
                 boolean over = !answered || s.getInt("left") == 0 || !s.getString("current").contains("_");
@@ -117,7 +136,8 @@ public class ExperimentSimulation extends Simulation {
     private final ScenarioBuilder bursts = scenario("bursts")
             .exec(s -> s.set("base", suite.baseUrl()).set("n", suite.burstSize()))
             .repeat(s -> s.getInt("n")).on(exec(s -> s.remove("id"))
-                    .exec(recorded(http("burst new").post(s -> s.getString("base") + "/new").body(StringBody("{}")))));
+                    .exec(recorded(http("burst new").post(s -> s.getString("base") + "/new").body(StringBody("{}")),
+                            "new")));
 
     /** Bad requests a real population sends; they expect their 4xx and stay out of the hypotheses. */
     private final ScenarioBuilder errorProne = scenario("error-prone")

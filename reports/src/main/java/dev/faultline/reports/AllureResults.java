@@ -100,6 +100,7 @@ public final class AllureResults {
             case PASSED -> Status.PASSED;
             case FAILED -> Status.FAILED;
             case BROKEN -> Status.BROKEN;
+            case SKIPPED -> Status.SKIPPED;
         };
     }
 
@@ -127,7 +128,10 @@ public final class AllureResults {
                         new JsonArray().add("failed")))
                 .add(new JsonObject().put("name", "Harness failure").put("description",
                         "the harness could not judge (no data source, a fault that could not be applied, a process"
-                                + " that died)").put("matchedStatuses", new JsonArray().add("broken")));
+                                + " that died)").put("matchedStatuses", new JsonArray().add("broken")))
+                .add(new JsonObject().put("name", "Not judged").put("description",
+                        "the load generator fell behind its schedule (saturated): the phase's numbers describe the"
+                                + " machine, not the system").put("matchedStatuses", new JsonArray().add("skipped")));
         Files.writeString(dir.resolve("categories.json"), c.encodePrettily());
     }
 }

@@ -102,7 +102,8 @@ public final class ReportBuilder {
                 status = Status.BROKEN;
             }
             String message = verdicts.stream().filter(v -> !v.passed())
-                    .map(v -> v.hypothesis() + ": measured " + v.measured() + (v.error() == null ? "" : " (" + v.error() + ")"))
+                    .map(v -> v.unjudged() != null ? v.hypothesis() + ": not judged, " + v.unjudged()
+                            : v.hypothesis() + ": measured " + v.measured() + (v.error() == null ? "" : " (" + v.error() + ")"))
                     .reduce((a, b) -> a + "; " + b).orElse(run.harnessError());
             cases.add(new Case(phase.name(), run.experiment() + "." + phase.name(),
                     run.experiment() + "/" + phase.name(), status, message, phase.startMillis(), phase.endMillis(),
@@ -112,7 +113,8 @@ public final class ReportBuilder {
                 p.add(new Parameter("bound", v.bound()));
                 p.add(new Parameter("measured", v.measured()));
                 p.add(new Parameter("requests in phase", Long.toString(v.requests())));
-                String msg = v.passed() ? null : v.error() != null ? "not judged: " + v.error()
+                String msg = v.passed() ? null : v.unjudged() != null ? "not judged: " + v.unjudged()
+                        : v.error() != null ? "not judged: " + v.error()
                         : "measured " + v.measured() + ", bound " + v.bound();
                 cases.add(new Case(phase.name() + ": " + v.hypothesis(), run.experiment() + "." + phase.name() + "."
                         + v.hypothesis(), run.experiment() + "/" + phase.name() + "/" + v.hypothesis(), status(v), msg,
@@ -131,11 +133,13 @@ public final class ReportBuilder {
     }
 
     static Status status(RunResult.Verdict v) {
-        return v.error() != null ? Status.BROKEN : v.passed() ? Status.PASSED : Status.FAILED;
+        return v.unjudged() != null ? Status.SKIPPED : v.error() != null ? Status.BROKEN
+                : v.passed() ? Status.PASSED : Status.FAILED;
     }
 
     static Status worst(List<Status> all) {
-        return all.contains(Status.FAILED) ? Status.FAILED : all.contains(Status.BROKEN) ? Status.BROKEN : Status.PASSED;
+        return all.contains(Status.FAILED) ? Status.FAILED : all.contains(Status.BROKEN) ? Status.BROKEN
+                : all.contains(Status.SKIPPED) ? Status.SKIPPED : Status.PASSED;
     }
 
     private static String describe(RunResult run, RunResult.Phase phase) {

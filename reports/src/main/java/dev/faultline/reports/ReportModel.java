@@ -8,7 +8,7 @@ public final class ReportModel {
     private ReportModel() {
     }
 
-    public enum Status { PASSED, FAILED, BROKEN }
+    public enum Status { PASSED, FAILED, BROKEN, SKIPPED }
 
     /** An attachment: a file already on disk, or bytes made for the report (charts, tables). */
     public record Attachment(String name, String mime, String extension, Path file, byte[] bytes) {

@@ -41,7 +41,7 @@ public final class RunReader {
             JsonObject v = (JsonObject) o;
             vs.add(new RunResult.Verdict(v.getString("phase"), v.getString("hypothesis"), v.getString("bound"),
                     v.getString("measured"), v.getLong("requests", 0L), v.getBoolean("passed", false),
-                    v.getString("error")));
+                    v.getString("error"), v.getString("unjudged")));
         }
         JsonObject client = json(dir.resolve("metrics").resolve("client.json"), false);
         List<RunResult.ClientPoint> points = new ArrayList<>();

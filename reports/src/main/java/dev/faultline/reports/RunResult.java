@@ -29,9 +29,17 @@ public record RunResult(String experiment, String description, String target, Pa
         }
     }
 
-    /** A judged hypothesis; {@code error} non-null when it could not be judged. */
+    /**
+     * A judged hypothesis; {@code error} non-null when it could not be judged (a harness failure), {@code unjudged}
+     * non-null when it was deliberately not judged (the load generator was saturated: the numbers describe the
+     * machine).
+     */
     public record Verdict(String phase, String hypothesis, String bound, String measured, long requests,
-                          boolean passed, String error) {
+                          boolean passed, String error, String unjudged) {
+        public Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed,
+                       String error) {
+            this(phase, hypothesis, bound, measured, requests, passed, error, null);
+        }
     }
 
     /** One second of load: requests started, errors (no answer or 5xx), latency percentiles. */

@@ -111,7 +111,8 @@ public record Experiment(String name, String description, Target target, Load lo
     }
 
     /** A steady-state hypothesis checked over the phase's requests. */
-    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence, ServerBound, ExactlyOnce {
+    public sealed interface Hypothesis permits SuccessRatio, Latency, StatusPresence, ServerBound, ExactlyOnce,
+            Relative {
         String describe();
     }
 
@@ -126,6 +127,25 @@ public record Experiment(String name, String description, Target target, Load lo
     public record Latency(double percentile, Duration bound, boolean atLeast) implements Hypothesis {
         public String describe() {
             return "p" + fmt(percentile) + (atLeast ? " >= " : " < ") + bound.toMillis() + " ms";
+        }
+    }
+
+    /**
+     * A client-side measure of this phase against the same measure of another phase of the same run, times a
+     * factor: {@code successRatio: ">= 0.9 * phase(rsa2048)"}, {@code p50: "< 0.5 * phase(cold)"}. For claims that
+     * are relative (session resumption beats full handshakes), so that a slower machine does not break them.
+     * {@code measure} is {@code successRatio} or a percentile ({@code p50}, {@code p999}).
+     */
+    public record Relative(String measure, boolean atLeast, double factor, String phase) implements Hypothesis {
+        public String describe() {
+            return measure + (atLeast ? " >= " : " < ") + (factor == 1 ? "" : fmt(factor) + " x ") + "phase "
+                    + phase;
+        }
+
+        /** The percentile of a latency measure ({@code p999}: 99.9); NaN for the success ratio. */
+        public double percentile() {
+            return measure.equals("successRatio") ? Double.NaN
+                    : measure.equals("p999") ? 99.9 : Double.parseDouble(measure.substring(1));
         }
     }
 

@@ -25,6 +25,9 @@ public final class ExperimentLoader {
             "slicer", "limit_data");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
     private static final Pattern COMPARISON = Pattern.compile("\\s*(<|>=)\\s*(\\S+)\\s*");
+    /** {@code >= 0.9 * phase(name)}, {@code < phase(name)}. */
+    private static final Pattern RELATIVE = Pattern.compile(
+            "\\s*(<|>=)\\s*(?:([0-9]+(?:\\.[0-9]+)?)\\s*\\*\\s*)?phase\\(\\s*([^)\\s]+)\\s*\\)\\s*");
 
     private ExperimentLoader() {
     }
@@ -122,6 +125,19 @@ public final class ExperimentLoader {
                 }
             }
             phases.add(phase);
+        }
+        Set<String> names = new java.util.HashSet<>();
+        phases.forEach(ph -> names.add(ph.name()));
+        for (int i = 0; i < phases.size(); i++) {
+            List<Hypothesis> hs = phases.get(i).hypotheses();
+            for (int j = 0; j < hs.size(); j++) {
+                if (hs.get(j) instanceof Experiment.Relative r && (!names.contains(r.phase())
+                        || r.phase().equals(phases.get(i).name()))) {
+                    throw bad(source, "phases[" + i + "].hypotheses[" + j + "]." + r.measure(), "phase(" + r.phase()
+                            + ") is not another phase of this experiment (phases: " + String.join(", ",
+                            phases.stream().map(Experiment.Phase::name).toList()) + ")");
+                }
+            }
         }
         if (target == Experiment.Target.TLS && phases.get(0).tls().isEmpty()) {
             throw bad(source, "phases[0].tls", "is missing (target tls: the first phase says how the server listens)");
@@ -227,6 +243,20 @@ public final class ExperimentLoader {
         Map.Entry<String, Object> e = h.entrySet().iterator().next();
         String key = e.getKey();
         String where = path + "." + key;
+        Matcher relative = RELATIVE.matcher(String.valueOf(e.getValue()));
+        if ((key.equals("successRatio") || key.matches("p\\d+")) && relative.matches()) {
+            double factor = relative.group(2) == null ? 1 : Double.parseDouble(relative.group(2));
+            if (factor <= 0) {
+                throw bad(source, where, "\"" + e.getValue() + "\": the factor must be more than 0");
+            }
+            if (!key.equals("successRatio") && !key.equals("p999")) {
+                double pct = Double.parseDouble(key.substring(1));
+                if (pct <= 0 || pct >= 100) {
+                    throw bad(source, where, "is not a percentile");
+                }
+            }
+            return new Experiment.Relative(key, relative.group(1).equals(">="), factor, relative.group(3));
+        }
         if (key.equals("successRatio")) {
             Matcher m = COMPARISON.matcher(String.valueOf(e.getValue()));
             if (!m.matches() || !m.group(1).equals(">=")) {

@@ -49,6 +49,7 @@ public final class ExperimentRun {
     private final TimeSeries series = new TimeSeries();
     private final ProcessCpu cpu = new ProcessCpu();
     private final RequestAccounting accounting = new RequestAccounting();
+    private LoadMonitor monitor;
     private final boolean accounts;
     private Stack stack;
     private FaultApplier faults;
@@ -143,6 +144,7 @@ public final class ExperimentRun {
 
     /** Starts the phase clock: the first phase now, each next one when the previous one's duration is over. */
     public void begin() {
+        monitor = new LoadMonitor();
         startMillis = System.currentTimeMillis();
         long at = 0;
         for (int i = 0; i < experiment.phases().size(); i++) {
@@ -178,6 +180,7 @@ public final class ExperimentRun {
                     .put("hosts", experiment.load().poll().hosts(p.rateOr(experiment.load().rate()))));
             timeline.add(entry);
             LOG.info("phase {} begins; faults {}", p.name(), applied);
+            monitor.boundary(p.name());
             server.boundary(p.name());
             if (accounts) {
                 accounting.boundary(p.name(), stack.wordgameUrl() + "/metrics");
@@ -191,6 +194,7 @@ public final class ExperimentRun {
     }
 
     private synchronized void clearFaults() {
+        monitor.boundary(END);
         server.boundary(END);
         if (accounts) {
             accounting.boundary(END, stack.wordgameUrl() + "/metrics");
@@ -227,6 +231,45 @@ public final class ExperimentRun {
             stats.get(phase).record(status, responseMillis * 1000);
             series.record(startEpochMillis, status, responseMillis * 1000);
         }
+    }
+
+    /** A user (player, polling host) started now; for the load generator's health. */
+    void userStarted(long epochMillis) {
+        String phase = phaseAt(epochMillis);
+        if (phase != null && monitor != null) {
+            monitor.userStarted(phase);
+        }
+    }
+
+    /**
+     * Users the injection profile schedules in a phase: players at the phase's rate (ramped at the start, as the
+     * simulation injects them), polling hosts that poll once each; NaN for hosts that keep polling.
+     */
+    double usersExpected(int phaseIndex) {
+        Experiment.Phase phase = experiment.phases().get(phaseIndex);
+        double rate = phase.rateOr(experiment.load().rate());
+        double seconds = phase.duration().toMillis() / 1000.0;
+        if (experiment.target() == Experiment.Target.TLS) {
+            return phase.reuse() == Experiment.Reuse.NONE ? rate * seconds : Double.NaN;
+        }
+        double rampLeft = Math.max(0, experiment.load().rampUp().toMillis() / 1000.0
+                - experiment.offsetOf(phaseIndex).toMillis() / 1000.0);
+        double ramp = Math.min(rampLeft, seconds);
+        return (Math.min(1.0, rate) + rate) / 2 * ramp + rate * (seconds - ramp);
+    }
+
+    /** The load generator's health per phase (empty before the run began). */
+    private Map<String, dev.faultline.harness.verdict.LoadHealth> health() {
+        Map<String, dev.faultline.harness.verdict.LoadHealth> out = new LinkedHashMap<>();
+        if (monitor == null) {
+            return out;
+        }
+        List<Experiment.Phase> phases = experiment.phases();
+        for (int i = 0; i < phases.size(); i++) {
+            String next = i + 1 < phases.size() ? phases.get(i + 1).name() : END;
+            out.put(phases.get(i).name(), monitor.health(phases.get(i).name(), next, usersExpected(i)));
+        }
+        return out;
     }
 
     /** A request the server applies (a guess, a new game) was sent now; for the exactly-once check. */
@@ -280,6 +323,9 @@ public final class ExperimentRun {
     /** Stops the phase clock (the stack belongs to the suite). */
     public void close() {
         clock.shutdownNow();
+        if (monitor != null) {
+            monitor.close();
+        }
         if (profiles != null) {
             profiles.close();
         }
@@ -332,25 +378,35 @@ public final class ExperimentRun {
     private List<Verdict> judge() {
         clock.shutdownNow();
         JsonObject captured = capture();
+        Map<String, dev.faultline.harness.verdict.LoadHealth> health = health();
         List<Verdict> verdicts = Verdict.judge(experiment, stats, (phase, h) -> serverValue(captured, phase, h),
-                accounting::counts);
+                accounting::counts, health);
         try {
             JsonArray v = new JsonArray();
             for (Verdict x : verdicts) {
                 v.add(new JsonObject().put("phase", x.phase()).put("hypothesis", x.hypothesis()).put("bound", x.bound())
                         .put("measured", x.measured()).put("requests", x.requests()).put("passed", x.passed())
-                        .put("error", x.error()));
+                        .put("error", x.error()).put("unjudged", x.unjudged()));
             }
             JsonObject phases = new JsonObject();
             stats.forEach((name, s) -> {
                 JsonObject codes = new JsonObject();
                 s.statuses().forEach((code, n) -> codes.put(Integer.toString(code), n));
-                phases.put(name, new JsonObject().put("requests", s.count()).put("successRatio", s.successRatio())
+                JsonObject phase = new JsonObject().put("requests", s.count()).put("successRatio", s.successRatio())
                         .put("p50Millis", s.percentileMillis(50)).put("p99Millis", s.percentileMillis(99))
-                        .put("statuses", codes));
+                        .put("statuses", codes);
+                dev.faultline.harness.verdict.LoadHealth h = health.get(name);
+                if (h != null) {
+                    phase.put("loadGenerator", new JsonObject().put("hiccupP99Millis", h.hiccupP99Millis())
+                            .put("hiccupMaxMillis", h.hiccupMaxMillis()).put("usersStarted", h.usersStarted())
+                            .put("usersExpected", Double.isFinite(h.usersExpected()) ? h.usersExpected() : null)
+                            .put("machineCpuBusy", Double.isFinite(h.machineBusy()) ? h.machineBusy() : null)
+                            .put("saturated", h.saturated().orElse(null)));
+                }
+                phases.put(name, phase);
             });
             Files.writeString(runDir.resolve("verdicts.json"), new JsonObject().put("experiment", experiment.name())
-                    .put("passed", failure == null && verdicts.stream().allMatch(Verdict::passed))
+                    .put("passed", failure == null && verdicts.stream().noneMatch(Verdict::failed))
                     .put("harnessError", failure).put("verdicts", v).put("phases", phases).encodePrettily());
             Files.writeString(runDir.resolve("timeline.json"), new JsonObject().put("experiment", experiment.name())
                     .put("target", experiment.target().name().toLowerCase(java.util.Locale.ROOT))
@@ -359,13 +415,16 @@ public final class ExperimentRun {
         } catch (IOException e) {
             LOG.error("writing the run's JSON failed", e);
         }
+        StringBuilder load = new StringBuilder();
+        health.forEach((phase, h) -> load.append(String.format(java.util.Locale.ROOT, "%-16s load generator: %s%s%n",
+                phase, h.describe(), h.saturated().map(w -> " -- NOT JUDGED").orElse(""))));
         System.out.println("\nFaultline experiment " + experiment.name() + " (" + runDir + ")\n" + Verdict.table(verdicts)
-                + (failure == null ? "" : "HARNESS ERROR: " + failure + "\n"));
+                + load + (failure == null ? "" : "HARNESS ERROR: " + failure + "\n"));
         return verdicts;
     }
 
     /** Whether every hypothesis held and the harness itself did not fail. */
     public boolean passed(List<Verdict> verdicts) {
-        return failure == null && verdicts.stream().allMatch(Verdict::passed);
+        return failure == null && verdicts.stream().noneMatch(Verdict::failed);
     }
 }

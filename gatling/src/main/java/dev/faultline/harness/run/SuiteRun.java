@@ -297,6 +297,14 @@ public final class SuiteRun {
         return null;
     }
 
+    /** A user (a player, a polling host) started now: counted for the load generator's health. */
+    public void userStarted(long epochMillis) {
+        ExperimentRun r = runAt(epochMillis);
+        if (r != null) {
+            r.userStarted(epochMillis);
+        }
+    }
+
     /**
      * A request the server applies was sent: {@code kind} is {@code guess} or {@code new} (a new game); for the
      * exactly-once hypothesis.

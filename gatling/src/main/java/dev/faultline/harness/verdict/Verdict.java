@@ -9,13 +9,24 @@ import java.util.Map;
 
 /**
  * One hypothesis of one phase, judged: the bound, what was measured, pass or fail; {@code error} when it could not
- * be judged at all (a harness problem, not a breach). Pure functions.
+ * be judged at all (a harness problem, not a breach); {@code unjudged} when it was deliberately not judged because
+ * the measurement describes the machine rather than the system (the load generator was saturated). Pure functions.
  */
 public record Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed,
-                      String error) {
+                      String error, String unjudged) {
 
     public Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed) {
-        this(phase, hypothesis, bound, measured, requests, passed, null);
+        this(phase, hypothesis, bound, measured, requests, passed, null, null);
+    }
+
+    public Verdict(String phase, String hypothesis, String bound, String measured, long requests, boolean passed,
+                   String error) {
+        this(phase, hypothesis, bound, measured, requests, passed, error, null);
+    }
+
+    /** Whether this verdict fails the run: a breach or a harness failure; an unjudged phase does not. */
+    public boolean failed() {
+        return !passed && unjudged == null;
     }
 
     /** The server-side value of a hypothesis in a phase (NaN: no data). */
@@ -48,11 +59,29 @@ public record Verdict(String phase, String hypothesis, String bound, String meas
      */
     public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats, ServerValues server,
                                       ExactlyOnceCheck.Source accounting) {
+        return judge(experiment, stats, server, accounting, Map.of());
+    }
+
+    /**
+     * The same, where the load generator's health per phase is known: the hypotheses of a phase whose load generator
+     * was saturated, and relative ones that compare with such a phase, are not judged (and say why).
+     */
+    public static List<Verdict> judge(Experiment experiment, Map<String, PhaseStats> stats, ServerValues server,
+                                      ExactlyOnceCheck.Source accounting, Map<String, LoadHealth> health) {
         List<Verdict> out = new ArrayList<>();
         for (Experiment.Phase phase : experiment.phases()) {
             PhaseStats s = stats.getOrDefault(phase.name(), new PhaseStats());
+            java.util.Optional<String> saturated = saturated(health, phase.name());
             for (Hypothesis h : phase.hypotheses()) {
-                if (h instanceof Experiment.ServerBound b) {
+                java.util.Optional<String> other = h instanceof Experiment.Relative r
+                        ? saturated(health, r.phase()).map(w -> "phase " + r.phase() + ": " + w)
+                        : java.util.Optional.empty();
+                if (saturated.isPresent() || other.isPresent()) {
+                    out.add(new Verdict(phase.name(), h.describe(), "", "not judged", s.count(), false, null,
+                            saturated.orElseGet(other::get)));
+                } else if (h instanceof Experiment.Relative r) {
+                    out.add(judgeRelative(phase.name(), r, s, stats.getOrDefault(r.phase(), new PhaseStats())));
+                } else if (h instanceof Experiment.ServerBound b) {
                     out.add(judgeServer(phase.name(), b, s.count(), server));
                 } else if (h instanceof Experiment.ExactlyOnce) {
                     out.add(ExactlyOnceCheck.judge(phase.name(), h.describe(), s.count(), accounting));
@@ -62,6 +91,28 @@ public record Verdict(String phase, String hypothesis, String bound, String meas
             }
         }
         return out;
+    }
+
+    private static java.util.Optional<String> saturated(Map<String, LoadHealth> health, String phase) {
+        LoadHealth h = health.get(phase);
+        return h == null ? java.util.Optional.empty() : h.saturated();
+    }
+
+    /** This phase's measure against {@code factor} times the other phase's; either without requests fails it. */
+    static Verdict judgeRelative(String phase, Experiment.Relative h, PhaseStats mine, PhaseStats theirs) {
+        if (mine.count() == 0 || theirs.count() == 0) {
+            return new Verdict(phase, h.describe(), "", "no requests" + (mine.count() == 0 ? "" : " in " + h.phase()),
+                    mine.count(), false);
+        }
+        boolean ratio = h.measure().equals("successRatio");
+        double v = ratio ? mine.successRatio() : mine.percentileMillis(h.percentile());
+        double ref = ratio ? theirs.successRatio() : theirs.percentileMillis(h.percentile());
+        double bound = h.factor() * ref;
+        String unit = ratio ? "" : " ms";
+        String b = (h.atLeast() ? ">= " : "< ") + fmt(bound) + unit;
+        boolean ok = h.atLeast() ? v >= bound : v < bound;
+        return new Verdict(phase, h.describe(), b, fmt(v) + unit + " (" + h.phase() + ": " + fmt(ref) + unit + ")",
+                mine.count(), ok);
     }
 
     static Verdict judgeServer(String phase, Experiment.ServerBound h, long requests, ServerValues server) {
@@ -122,7 +173,9 @@ public record Verdict(String phase, String hypothesis, String bound, String meas
                 "measured", "requests", "verdict"));
         for (Verdict v : verdicts) {
             sb.append(String.format(Locale.ROOT, "%-16s %-36s %-12s %-16s %9d  %s%n", v.phase(), v.hypothesis(),
-                    v.bound(), v.measured(), v.requests(), v.passed() ? "PASS" : v.broken() ? "ERROR: " + v.error() : "FAIL"));
+                    v.bound(), v.measured(), v.requests(), v.passed() ? "PASS"
+                            : v.unjudged() != null ? "NOT JUDGED: " + v.unjudged()
+                            : v.broken() ? "ERROR: " + v.error() : "FAIL"));
         }
         return sb.toString();
     }

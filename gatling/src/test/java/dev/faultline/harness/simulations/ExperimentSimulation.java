@@ -121,7 +121,12 @@ public class ExperimentSimulation extends Simulation {
             });
 
     private ScenarioBuilder players(String name, boolean slow) {
-        return scenario(name).exec(newGame)
+        return scenario(name).exec(s -> {
+            if (!slow) {
+                suite.userStarted(System.currentTimeMillis()); // players follow the injection profile; the mix does not
+            }
+            return s;
+        }).exec(newGame)
                 .doIf(s -> s.contains("id")).then(repeat(ORDER.length(), "i").on(
                         doIf(s -> !s.getBoolean("over") && suite.accepting()).then(pause(s -> slow ? suite.slowThinkTime()
                                 : suite.thinkTime()).exec(guess))));
@@ -237,7 +242,10 @@ public class ExperimentSimulation extends Simulation {
             String name = "hosts " + experiment.name() + "/" + phase.name();
             Duration offset = runOffset.plus(experiment.offsetOf(j));
             if (phase.reuse() == Experiment.Reuse.NONE) {
-                out.add(scenario(name).exec(pollOnce).injectOpen(nothingFor(offset),
+                out.add(scenario(name).exec(s -> {
+                    suite.userStarted(System.currentTimeMillis());
+                    return s;
+                }).exec(pollOnce).injectOpen(nothingFor(offset),
                         constantUsersPerSec(rate).during(phase.duration())).protocols(tls));
                 continue;
             }

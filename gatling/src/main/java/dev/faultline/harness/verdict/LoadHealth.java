@@ -1,0 +1,54 @@
+package dev.faultline.harness.verdict;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The load generator's own health in one phase: how late its threads woke up (a hiccup meter: a thread asking to
+ * sleep 5 ms and measuring how much longer it took, as jHiccup does), how many users it started against how many
+ * its injection profile asked for, and how busy the machine was. A phase whose load generator fell behind is not
+ * judged: its numbers describe the machine, not the system under test.
+ *
+ * @param hiccupP99Millis 99th percentile of the hiccups (ms)
+ * @param hiccupMaxMillis the longest hiccup (ms)
+ * @param usersStarted users (players, polling hosts) started in the phase
+ * @param usersExpected users the injection profile schedules in the phase (NaN: no fixed schedule, e.g. hosts that
+ *                      keep polling)
+ * @param machineBusy share of the machine's CPU time not idle during the phase (0..1, NaN: unknown)
+ */
+public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
+                         double machineBusy) {
+    /** Hiccups above this at the 99th percentile mean the load generator could not run when it had to (ms). */
+    public static final double MAX_HICCUP_P99_MILLIS = 200;
+    /** Fewer users than this share of the schedule mean the load generator fell behind it. */
+    public static final double MIN_USERS_STARTED = 0.9;
+
+    /** Why the load generator could not keep up, or empty when it could. */
+    public Optional<String> saturated() {
+        List<String> why = new ArrayList<>();
+        if (hiccupP99Millis > MAX_HICCUP_P99_MILLIS) {
+            why.add(String.format(Locale.ROOT, "its threads woke %.0f ms late at p99 (bound %.0f ms)", hiccupP99Millis,
+                    MAX_HICCUP_P99_MILLIS));
+        }
+        if (Double.isFinite(usersExpected) && usersExpected >= 10
+                && usersStarted < MIN_USERS_STARTED * usersExpected) {
+            why.add(String.format(Locale.ROOT, "it started %d of %.0f scheduled users", usersStarted, usersExpected));
+        }
+        if (why.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("load generator saturated: " + String.join(", ", why)
+                + (Double.isFinite(machineBusy) ? String.format(Locale.ROOT, " (machine CPU %.0f %% busy)",
+                machineBusy * 100) : ""));
+    }
+
+    /** One line for the console and the report. */
+    public String describe() {
+        return String.format(Locale.ROOT, "hiccups p99 %.1f ms, max %.1f ms; users %d%s; machine CPU %s",
+                hiccupP99Millis, hiccupMaxMillis, usersStarted,
+                Double.isFinite(usersExpected) ? String.format(Locale.ROOT, " of %.0f scheduled", usersExpected) : "",
+                Double.isFinite(machineBusy) ? String.format(Locale.ROOT, "%.0f %% busy", machineBusy * 100) : "unknown");
+    }
+}

@@ -420,6 +420,10 @@ abstract class CompatibilitySuite {
         }
     }
 
+    /**
+     * The slices show as separate reads only while the reader keeps up, so on a busy machine a few reads merge:
+     * the median read and the time the slices take (which load can only stretch) carry the check.
+     */
     @Test
     void slicerCutsDataIntoSmallChunks() throws Exception {
         try (Sockets.Upstream blaster = Sockets.blaster(2000)) {
@@ -429,12 +433,20 @@ abstract class CompatibilitySuite {
                 List<Integer> reads = new ArrayList<>();
                 byte[] buf = new byte[8192];
                 int n;
+                long firstByte = 0;
                 while ((n = s.getInputStream().read(buf)) > 0) {
+                    if (reads.isEmpty()) {
+                        firstByte = System.nanoTime();
+                    }
                     reads.add(n);
                 }
+                long spreadMs = (System.nanoTime() - firstByte) / 1_000_000;
                 assertThat(reads.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2000);
                 assertThat(reads.size()).as("chunks %s", reads).isGreaterThanOrEqualTo(10);
-                assertThat(reads).as("chunk sizes").allMatch(x -> x <= 120);
+                List<Integer> sorted = reads.stream().sorted().toList();
+                assertThat(sorted.get(sorted.size() / 2)).as("median chunk of %s", reads).isLessThanOrEqualTo(120);
+                // at most 120 bytes a slice: at least 16 gaps of 5 ms after the first slice
+                assertThat(spreadMs).as("ms from the first slice to the end").isGreaterThanOrEqualTo(75);
             }
         }
     }

@@ -128,6 +128,8 @@ final class ApiHandlers {
         String type = GoJson.string(o, "type", "ToxicWrapper", "");
         String stream = GoJson.string(o, "stream", "ToxicWrapper", "downstream");
         float toxicity = GoJson.float32(o, "toxicity", "ToxicWrapper", 1.0f);
+        // the real server decodes the wrapper once with a noop toxic before it knows the type
+        GoJson.object(o, "attributes", "ToxicWrapper.attributes", "toxics.NoopToxic");
         if (ToxicSpec.Direction.parse(stream) == null) {
             throw ApiException.invalidStream();
         }
@@ -138,7 +140,7 @@ final class ApiHandlers {
         if (p.toxic(name).isPresent()) {
             throw ApiException.toxicExists();
         }
-        Map<String, Long> attributes = attributes(o, t, Map.of());
+        Map<String, Long> attributes = attributes(o, t, Map.of(), "ToxicWrapper.attributes");
         return new Answer(200, GoJson.toxic(registry.addToxic(proxy, new ToxicSpec(name, t, stream, toxicity,
                 attributes))).encode());
     }
@@ -153,7 +155,7 @@ final class ApiHandlers {
         Proxy p = registry.get(proxy);
         ToxicSpec current = p.toxic(toxic).orElseThrow(ApiException::toxicNotFound);
         JsonObject o = GoJson.object(GoJson.decode(body), "struct { Attributes interface {} \"json:\\\"attributes\\\"\"; Toxicity float32 \"json:\\\"toxicity\\\"\" }");
-        Map<String, Long> attributes = attributes(o, current.type(), current.attributes());
+        Map<String, Long> attributes = attributes(o, current.type(), current.attributes(), ".attributes");
         float toxicity = GoJson.float32(o, "toxicity", "Toxicity", current.toxicity());
         ToxicSpec updated = current.with(toxicity, attributes);
         registry.updateToxic(proxy, updated);
@@ -165,17 +167,16 @@ final class ApiHandlers {
         return new Answer(204, null);
     }
 
-    /** The attributes object merged over {@code base}; unknown keys are ignored as Go ignores them. */
-    private static Map<String, Long> attributes(JsonObject o, ToxicType type, Map<String, Long> base)
+    /**
+     * The attributes object merged over {@code base}; unknown keys are ignored as Go ignores them. {@code field}
+     * names the attributes in a decoding error as Go does (the update's anonymous struct has no name).
+     */
+    private static Map<String, Long> attributes(JsonObject o, ToxicType type, Map<String, Long> base, String field)
             throws ApiException {
         Map<String, Long> out = new LinkedHashMap<>(base);
-        Object raw = o.getValue("attributes");
-        if (raw == null) {
+        JsonObject attrs = GoJson.object(o, "attributes", field, "toxics." + type.goStruct());
+        if (attrs == null) {
             return out;
-        }
-        if (!(raw instanceof JsonObject attrs)) {
-            throw ApiException.badRequest("json: cannot unmarshal " + (raw instanceof JsonArray ? "array" : "value")
-                    + " into Go struct field ToxicWrapper.attributes of type toxics." + type.goStruct());
         }
         for (String key : type.attributes()) {
             Object v = attrs.getValue(key);

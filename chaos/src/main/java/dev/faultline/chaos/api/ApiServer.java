@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -35,6 +36,7 @@ public final class ApiServer {
     private final ApiHandlers handlers;
     private final PrometheusMeterRegistry metrics;
     private HttpServer server;
+    private HostCheck hostCheck;
 
     public ApiServer(Vertx vertx, ProxyRegistry registry, PrometheusMeterRegistry metrics) {
         this.vertx = vertx;
@@ -42,8 +44,16 @@ public final class ApiServer {
         this.metrics = metrics;
     }
 
+    /**
+     * Listens on {@code host:port}. HTTP/1.x only (no h2c, as the real server), with a decoder that refuses
+     * ambiguous framing; on a loopback host, requests must name a loopback host too ({@link HostCheck}).
+     */
     public Future<HttpServer> listen(String host, int port) {
-        return vertx.createHttpServer(new HttpServerOptions().setMaxHeaderSize(16 << 10))
+        hostCheck = HostCheck.forBindHost(host);
+        HttpServerOptions options = new HttpServerOptions().setMaxHeaderSize(16 << 10).setHttp2ClearTextEnabled(false);
+        return vertx.createHttpServer(options)
+                .connectionHandler(c -> FramingDecoder.install(c, options))
+                .invalidRequestHandler(this::invalid)
                 .requestHandler(this::handle).listen(port, host).onSuccess(s -> server = s);
     }
 
@@ -55,9 +65,29 @@ public final class ApiServer {
         return server == null ? Future.succeededFuture() : server.close();
     }
 
+    /** A request the decoder refused: ambiguous framing gets the API's 400; anything else Vert.x's own answer. */
+    private void invalid(HttpServerRequest req) {
+        if (req.decoderResult().cause() instanceof FramingDecoder.Conflict) {
+            req.response().putHeader("X-Toxiproxy-Request-Id", requestId());
+            refuse(req, new ApiException(400, FramingDecoder.Conflict.MESSAGE));
+        } else {
+            HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+        }
+    }
+
     private void handle(HttpServerRequest req) {
         HttpServerResponse resp = req.response();
         resp.putHeader("X-Toxiproxy-Request-Id", requestId());
+        if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING) && req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            refuse(req, new ApiException(400, FramingDecoder.Conflict.MESSAGE));
+            return;
+        }
+        String host = req.headers().get(HttpHeaders.HOST);
+        if (!hostCheck.allows(host)) {
+            error(resp, new ApiException(403, "host not allowed: " + host + " (the API listens on loopback; name "
+                    + "localhost, 127.0.0.1 or [::1])"));
+            return;
+        }
         String ua = req.getHeader("User-Agent");
         if (ua != null && ua.startsWith("Mozilla/")) {
             text(resp, 403, "User agent not allowed\n");
@@ -192,6 +222,12 @@ public final class ApiServer {
         String body = new JsonObject().put("error", e.getMessage()).put("status", e.status()).encode() + "\n";
         resp.putHeader("X-Content-Type-Options", "nosniff");
         text(resp, e.status(), body);
+    }
+
+    /** Answers with the error and closes the connection: what follows on it cannot be framed safely. */
+    private static void refuse(HttpServerRequest req, ApiException e) {
+        req.response().putHeader(HttpHeaders.CONNECTION, "close").endHandler(v -> req.connection().close());
+        error(req.response(), e);
     }
 
     private static void text(HttpServerResponse resp, int status, String body) {

@@ -86,6 +86,15 @@ final class GoJson {
         throw mismatch(v, field, "int64");
     }
 
+    /** A field that must be a JSON object when present (null counts as absent); returns it, or null. */
+    static JsonObject object(JsonObject o, String key, String field, String goType) throws ApiException {
+        Object v = o.getValue(key);
+        if (v == null || v instanceof JsonObject) {
+            return (JsonObject) v;
+        }
+        throw mismatch(v, field, goType);
+    }
+
     private static ApiException mismatch(Object v, String field, String goType) {
         return ApiException.badRequest("json: cannot unmarshal " + jsonType(v) + " into Go struct field " + field
                 + " of type " + goType);

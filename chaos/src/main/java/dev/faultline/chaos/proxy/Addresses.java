@@ -1,5 +1,6 @@
 package dev.faultline.chaos.proxy;
 
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,10 +37,35 @@ final class Addresses {
             return new InetSocketAddress(p);
         }
         try {
-            return new InetSocketAddress(InetAddress.getByName(host), p);
+            return new InetSocketAddress(firstIpv4OrFirst(InetAddress.getAllByName(host)), p);
         } catch (UnknownHostException e) {
             throw ApiException.server("listen tcp " + listen + ": lookup " + host + ": no such host");
         }
+    }
+
+    /** A name that resolves to several addresses is bound on its first IPv4 one, as Go's {@code net.Listen} does. */
+    private static InetAddress firstIpv4OrFirst(InetAddress[] all) {
+        for (InetAddress a : all) {
+            if (a instanceof Inet4Address) {
+                return a;
+            }
+        }
+        return all[0];
+    }
+
+    /**
+     * The address a bind error names, as Go's {@code net.Listen} words it: the resolved address
+     * ({@code localhost:3310} is named {@code 127.0.0.1:3310}), {@code :3310} for an empty host, and {@code 0.0.0.0}
+     * for either wildcard (Go adds the IPv4 wildcard to {@code ::} and names the first IPv4 address).
+     */
+    static String bindErrorAddress(String listen, InetSocketAddress resolved) {
+        if (listen.startsWith(":")) {
+            return listen;
+        }
+        if (resolved.getAddress() != null && resolved.getAddress().isAnyLocalAddress()) {
+            return "0.0.0.0:" + resolved.getPort();
+        }
+        return format(resolved);
     }
 
     /** The form the real server reports for a bound address. */

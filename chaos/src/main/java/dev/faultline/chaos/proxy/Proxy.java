@@ -106,7 +106,8 @@ public final class Proxy {
             if (reason != null && reason.toLowerCase(java.util.Locale.ROOT).contains("address already in use")) {
                 reason = "bind: address already in use";
             }
-            throw ApiException.server("listen tcp " + (listen.isEmpty() ? ":0" : listen) + ": " + reason);
+            throw ApiException.server("listen tcp " + (listen.isEmpty() ? ":0"
+                    : Addresses.bindErrorAddress(listen, address)) + ": " + reason);
         }
         server = bind.channel();
         listen = Addresses.format((InetSocketAddress) server.localAddress());

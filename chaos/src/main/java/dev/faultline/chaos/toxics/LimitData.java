@@ -2,7 +2,11 @@ package dev.faultline.chaos.toxics;
 
 import io.netty.buffer.ByteBuf;
 
-/** Lets {@code bytes} bytes through in this direction, then closes the connection. */
+/**
+ * Lets {@code bytes} bytes through in this direction, then closes the connection. The close comes with a chunk,
+ * never on its own: with {@code bytes} ≤ 0 (or a limit lowered below what was already sent) the connection stays
+ * as it is until the next chunk arrives, which is dropped and closes it, as the real server does.
+ */
 final class LimitData implements Toxic {
     private final long limit;
 
@@ -13,13 +17,6 @@ final class LimitData implements Toxic {
     /** Bytes already let through on this connection (kept when the limit is updated). */
     private static final class Sent {
         long bytes;
-    }
-
-    @Override
-    public void onStart(Pipe pipe) {
-        if (pipe.state(Sent.class, Sent::new).bytes >= limit) {
-            pipe.close(pipe.now());
-        }
     }
 
     @Override

@@ -15,7 +15,8 @@ public enum ToxicType {
     TIMEOUT("timeout", "TimeoutToxic", Timeout::new, "timeout"),
     RESET_PEER("reset_peer", "ResetToxic", ResetPeer::new, "timeout"),
     SLICER("slicer", "SlicerToxic", Slicer::new, "average_size", "size_variation", "delay"),
-    LIMIT_DATA("limit_data", "LimitDataToxic", LimitData::new, "bytes");
+    LIMIT_DATA("limit_data", "LimitDataToxic", LimitData::new, "bytes"),
+    NOOP("noop", "NoopToxic", Noop::new);
 
     private static final Map<String, ToxicType> BY_NAME =
             Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(t -> t.typeName, Function.identity()));

@@ -85,6 +85,55 @@ final class Sockets {
         });
     }
 
+    /**
+     * Sends {@code greeting} as soon as a client connects (as SMTP or Redis-sentinel servers do), then reads until
+     * the connection ends; each connection's count of bytes received goes to {@link Greeter#received()}.
+     */
+    static Greeter greeter(String greeting) throws IOException {
+        return new Greeter(greeting);
+    }
+
+    static final class Greeter implements AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<Long> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Upstream upstream;
+
+        private Greeter(String greeting) throws IOException {
+            upstream = new Upstream(s -> {
+                s.setTcpNoDelay(true);
+                s.getOutputStream().write(greeting.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                long total = 0;
+                try {
+                    byte[] buf = new byte[4096];
+                    int n;
+                    while ((n = s.getInputStream().read(buf)) > 0) {
+                        total += n;
+                    }
+                } finally {
+                    received.add(total);
+                }
+            });
+        }
+
+        String address() {
+            return upstream.address();
+        }
+
+        /** Bytes the next finished connection received; fails when none finishes within 10 s. */
+        long received() throws InterruptedException {
+            Long n = received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            if (n == null) {
+                throw new AssertionError("the upstream connection did not end within 10 s");
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            upstream.close();
+        }
+    }
+
     static Socket connect(String listen) throws IOException {
         int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
         Socket s = new Socket("127.0.0.1", port);
@@ -98,6 +147,11 @@ final class Sockets {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         s.getInputStream().transferTo(out);
         return out.toByteArray();
+    }
+
+    /** Reads exactly {@code n} bytes (fails on EOF before them). */
+    static byte[] readN(Socket s, int n) throws IOException {
+        return s.getInputStream().readNBytes(n);
     }
 
     /** One echo round trip of {@code n} bytes, in milliseconds. */

@@ -36,7 +36,8 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
 
     /** One route: which requests, where they go, and how they are protected. */
     public record Route(int index, String path, Optional<String> method, String forwardHost, int forwardPort,
-                        int maxRetry, boolean retryNonIdempotent, Duration timeout, Duration retryBackoff,
+                        int maxRetry, boolean retryNonIdempotent, boolean addIdempotencyKey, Duration timeout,
+                        Duration retryBackoff,
                         Optional<CircuitBreaking> circuitBreaking, Optional<RateLimiting> rateLimiting) {
 
         /** The label used for this route in metrics and logs: its path pattern. */
@@ -138,7 +139,7 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
 
     private static Route route(int index, Node r) {
         r.rejectUnknown(Set.of("path", "method", "forwardHost", "forwardPort", "maxRetry", "retryNonIdempotent",
-                "timeout", "retryBackoff", "circuitBreaking", "rateLimiting"));
+                "addIdempotencyKey", "timeout", "retryBackoff", "circuitBreaking", "rateLimiting"));
         String path = r.string("path", null);
         if (path == null) {
             throw new ConfigException(r.key("path") + ": is missing");
@@ -173,9 +174,15 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
             limiter = Optional.of(new RateLimiting(q.integer("maxAmount", 0, 1, 1_000_000_000),
                     q.duration("expiration", Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofHours(24))));
         }
+        boolean retryNonIdempotent = r.bool("retryNonIdempotent", false);
+        boolean addKey = r.bool("addIdempotencyKey", false);
+        if (addKey && !retryNonIdempotent) {
+            throw new ConfigException(r.key("addIdempotencyKey") + ": true needs retryNonIdempotent: true (the key"
+                    + " only serves retries of non-idempotent requests)");
+        }
         return new Route(index, path, method.equals("*") ? Optional.empty() : Optional.of(method),
                 r.string("forwardHost", "127.0.0.1"), r.integer("forwardPort", 0, 1, 65535),
-                r.integer("maxRetry", 0, 0, 10), r.bool("retryNonIdempotent", false),
+                r.integer("maxRetry", 0, 0, 10), retryNonIdempotent, addKey,
                 r.duration("timeout", Duration.ofSeconds(15), Duration.ofMillis(1), Duration.ofHours(1)),
                 r.duration("retryBackoff", Duration.ofMillis(25), Duration.ZERO, Duration.ofSeconds(10)),
                 breaker, limiter);

@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange extends Deadlines.Entry {
     private static final Logger ACCESS = LoggerFactory.getLogger("access");
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
     /** Methods kept as they are in metric labels; any other is "other" (a client cannot grow the label set). */
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
             "OPTIONS", "TRACE", "CONNECT");
@@ -106,6 +105,12 @@ final class Exchange extends Deadlines.Entry {
     Waiter waiter;
     Retry.AsyncContext<Integer> retryContext;
     int attempts;
+    /** Some of the current attempt was written to its upstream connection: the upstream may have seen it. */
+    boolean written;
+    /** The request carries an Idempotency-Key (the client's, or {@link #addedKey}); idempotent methods: unread. */
+    boolean keyed;
+    /** The key the proxy adds (the route's addIdempotencyKey), the same on every attempt; else null. */
+    String addedKey;
 
     Exchange(Forwarder fw, ClientConnection conn, Head req) {
         this.fw = fw;
@@ -200,7 +205,15 @@ final class Exchange extends Deadlines.Entry {
                 conn.writeAndFlush(Wire.CONTINUE.duplicate());
             }
         }
-        boolean retryable = route.maxRetry() > 0 && (IDEMPOTENT.contains(req.method) || route.retryNonIdempotent());
+        // any method may be retried while nothing of it was written upstream; what else, RetryPolicy decides
+        boolean retryable = route.maxRetry() > 0;
+        if (!RetryPolicy.idempotent(req.method)) {
+            keyed = req.contains(RetryPolicy.IDEMPOTENCY_KEY);
+            if (!keyed && route.addIdempotencyKey()) {
+                addedKey = RetryPolicy.newKey();
+                keyed = true;
+            }
+        }
         boolean replayable = !hasBody || (declared >= 0 && declared <= fw.config.limits().replayBufferBytes());
         retryContext = retryable && replayable ? rt.retry.asyncContext() : null;
         chunkedUp = req.chunked;
@@ -335,6 +348,7 @@ final class Exchange extends Deadlines.Entry {
         attemptStart = System.nanoTime();
         attemptSpan = fw.tracing.attemptSpan(span, method, route.forwardPort(), attempts);
         attemptActive = true;
+        written = false;
         requestSent = false;
         discarding = false;
         fw.lane(conn, route).add(this, attemptStart);
@@ -379,6 +393,7 @@ final class Exchange extends Deadlines.Entry {
     /** The attempt's request on {@code ch}: head (end-to-end fields as received, plus the proxy's), then the body. */
     private void send(Channel ch) {
         upstream = ch;
+        written = true;
         UpstreamPool.Handler up = UpstreamPool.handler(ch);
         up.exchange = this;
         up.expectBodyless(req.method.equals("HEAD"));
@@ -396,6 +411,9 @@ final class Exchange extends Deadlines.Entry {
         }
         out.bytes(Wire.X_FORWARDED_PROTO_HTTP);
         out.field(Wire.X_REQUEST_ID, requestId);
+        if (addedKey != null) {
+            out.field(RetryPolicy.IDEMPOTENCY_KEY_FIELD, addedKey);
+        }
         if (!fw.tracing.recording() && traceState.isEmpty()) {
             Wire.writeTraceFields(traceId, Wire.newSpanId(), sampled, out);
         } else {
@@ -485,7 +503,7 @@ final class Exchange extends Deadlines.Entry {
         attemptSpan.setAttribute("http.response.status_code", (long) code);
         attemptSpan.end();
         rt.breaker.ifPresent(b -> b.onResult(nanos, TimeUnit.NANOSECONDS, code));
-        long delay = retryContext == null ? -1 : retryContext.onResult(code);
+        long delay = retryContext == null || (code >= 500 && !mayRetry()) ? -1 : retryContext.onResult(code);
         if (code >= 500 && delay >= 0 && !done) {
             fw.metrics.retry(routeName, "status_5xx");
             discarding = true;
@@ -705,7 +723,7 @@ final class Exchange extends Deadlines.Entry {
         } else {
             fw.metrics.connectionError(routeName, kind);
         }
-        long delay = retryContext == null ? -1 : retryContext.onError(cause);
+        long delay = retryContext == null || !mayRetry() ? -1 : retryContext.onError(cause);
         if (delay >= 0 && !done) {
             fw.metrics.retry(routeName, kind);
             retryAfter(delay);
@@ -716,6 +734,16 @@ final class Exchange extends Deadlines.Entry {
             fail(502, "upstream " + route.forwardHost() + ":" + route.forwardPort() + " failed: " + kind
                     + " (attempts: " + attempts + ")", null);
         }
+    }
+
+    /** Whether the failed attempt may be tried again ({@link RetryPolicy}); a retry refused for want of a key counts. */
+    private boolean mayRetry() {
+        RetryPolicy.Verdict v = RetryPolicy.decide(RetryPolicy.idempotent(req.method), route.retryNonIdempotent(),
+                keyed, written, route.maxRetry() + 1 - attempts);
+        if (v == RetryPolicy.Verdict.NO_IDEMPOTENCY_KEY) {
+            fw.metrics.retrySkipped(routeName, "no_idempotency_key");
+        }
+        return v == RetryPolicy.Verdict.RETRY;
     }
 
     private void retryAfter(long delayMs) {

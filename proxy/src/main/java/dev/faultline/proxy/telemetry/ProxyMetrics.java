@@ -37,6 +37,7 @@ public final class ProxyMetrics implements AutoCloseable {
     public static final String REQUESTS = "proxy.requests";
     public static final String ATTEMPTS = "proxy.upstream.attempts";
     public static final String RETRIES = "proxy.retries";
+    public static final String RETRIES_SKIPPED = "proxy.retries.skipped";
     public static final String TIMEOUTS = "proxy.timeouts";
     public static final String BREAKER_REJECTIONS = "proxy.breaker.rejections";
     public static final String RATE_LIMITED = "proxy.rate.limited";
@@ -156,6 +157,12 @@ public final class ProxyMetrics implements AutoCloseable {
 
     public void retry(String route, String reason) {
         counter(RETRIES, "Retries sent upstream, by reason", route, "reason", reason).increment();
+    }
+
+    /** A failed attempt not retried though retries were left: {@code reason} no_idempotency_key. */
+    public void retrySkipped(String route, String reason) {
+        counter(RETRIES_SKIPPED, "Failed attempts not retried though retries were left, by reason", route, "reason",
+                reason).increment();
     }
 
     public void timeout(String route) {

@@ -45,6 +45,18 @@ class ProxyConfigTest {
     }
 
     @Test
+    void addIdempotencyKeyServesRetriesOfNonIdempotentRequestsOnly() {
+        ProxyConfig.Route r = parse(oneRoute("  maxRetry: 1\n  retryNonIdempotent: true\n  addIdempotencyKey: true\n"))
+                .paths().get(0);
+        assertThat(r.addIdempotencyKey()).isTrue();
+        assertThatThrownBy(() -> parse(oneRoute("  addIdempotencyKey: true\n")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(
+                        "paths[0].addIdempotencyKey: true needs retryNonIdempotent: true");
+        assertThatThrownBy(() -> parse(oneRoute("  addIdempotencyKey: yes please\n")))
+                .hasMessageStartingWith("paths[0].addIdempotencyKey: ");
+    }
+
+    @Test
     void defaultsForAbsentKeys() {
         ProxyConfig c = parse(oneRoute(""));
         assertThat(c.port()).isEqualTo(8080);
@@ -55,6 +67,7 @@ class ProxyConfigTest {
         assertThat(r.method()).isEmpty();
         assertThat(r.maxRetry()).isZero();
         assertThat(r.retryNonIdempotent()).isFalse();
+        assertThat(r.addIdempotencyKey()).isFalse();
         assertThat(r.timeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(r.circuitBreaking()).isEmpty();
         assertThat(r.rateLimiting()).isEmpty();

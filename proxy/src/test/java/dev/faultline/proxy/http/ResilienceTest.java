@@ -57,15 +57,21 @@ class ResilienceTest {
     }
 
     @Test
-    void nonIdempotentRequestsAreNotRetriedUnlessEnabled() throws Exception {
+    void nonIdempotentRequestsAreNotRetriedUnlessEnabledAndKeyed() throws Exception {
         upstream.status(502);
         try (RunningProxy p = proxy("  maxRetry: 2\n")) {
-            assertThat(p.send("POST", "/x", "{\"a\":1}").statusCode()).isEqualTo(502);
+            assertThat(p.send("POST", "/x", "{\"a\":1}", "Idempotency-Key", "k1").statusCode()).isEqualTo(502);
             assertThat(upstream.requests.get()).isEqualTo(1);
         }
         upstream.requests.set(0);
+        upstream.headers.clear();
         try (RunningProxy p = proxy("  maxRetry: 2\n  retryNonIdempotent: true\n")) {
-            assertThat(p.send("POST", "/x", "{\"a\":1}").statusCode()).isEqualTo(502);
+            assertThat(p.send("POST", "/x", "{\"a\":1}").statusCode()).as("no key: may have been applied")
+                    .isEqualTo(502);
+            assertThat(upstream.requests.get()).isEqualTo(1);
+            upstream.requests.set(0);
+            upstream.headers.clear();
+            assertThat(p.send("POST", "/x", "{\"a\":1}", "Idempotency-Key", "k2").statusCode()).isEqualTo(502);
             assertThat(upstream.requests.get()).isEqualTo(3);
             assertThat(upstream.headers).allMatch(h -> "7".equals(h.get("Content-Length")),
                     "every attempt replays the whole body");
@@ -145,11 +151,7 @@ class ResilienceTest {
 
     @Test
     void aRefusedUpstreamIs502AfterItsRetries() throws Exception {
-        int dead;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        try (RunningProxy p = new RunningProxy("paths:\n- path: /*\n  forwardPort: " + dead
+        try (RunningProxy p = new RunningProxy("paths:\n- path: /*\n  forwardPort: " + TestUpstream.deadPort()
                 + "\n  maxRetry: 2\n  retryBackoff: 1ms\n")) {
             HttpResponse<String> r = p.get("/x");
             assertThat(r.statusCode()).isEqualTo(502);

@@ -42,6 +42,13 @@ final class TestUpstream implements AutoCloseable {
         answer(req -> req.body().onComplete(x -> req.response().setStatusCode(code).end("status " + code)));
     }
 
+    /** A loopback port nothing listens on (it was free a moment ago): connections to it are refused. */
+    static int deadPort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     MultiMap lastHeaders() {
         return headers.get(headers.size() - 1);
     }

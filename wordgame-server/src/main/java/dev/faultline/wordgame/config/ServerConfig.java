@@ -24,7 +24,9 @@ public record ServerConfig(
         Tls tls,
         boolean accessLog,
         int eventLoops,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Duration idempotencyWindow,
+        int idempotencyMaxKeys) {
 
     public static final String DESCRIPTION = """
             Faultline word-game server: a hangman-style JSON API (POST /new, POST /guess) with health, readiness,
@@ -76,6 +78,8 @@ public record ServerConfig(
                 .bool("access-log", true, "log one JSON line per request")
                 .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
                 .value("shutdown-timeout", "10s", "how long a graceful shutdown waits for in-flight requests")
+                .value("idempotency-window", "10m", "a repeated Idempotency-Key on /new or /guess replays the first answer for this long")
+                .value("idempotency-max-keys", "100000", "Idempotency-Keys remembered at most; beyond it the oldest is forgotten")
                 .bool("help", false, "print this help and exit");
     }
 
@@ -134,7 +138,9 @@ public record ServerConfig(
                         v.integer("tls-warmup", 0, 100_000)),
                 v.bool("access-log"),
                 v.integer("event-loops", 0, 1024),
-                v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+                v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)),
+                v.duration("idempotency-window", Duration.ofSeconds(1), Duration.ofDays(1)),
+                v.integer("idempotency-max-keys", 1, 10_000_000));
     }
 
     private static Optional<Integer> tlsPort(Flags.Values v, Optional<Path> cert, Optional<Path> keystore) {
@@ -173,7 +179,8 @@ public record ServerConfig(
     /** A copy with another port (tests and the harness bind port 0). */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, wordsFile, maxGames, gameTtl, maxBodyBytes, maxHeaderBytes,
-                idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout);
+                idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout,
+                idempotencyWindow, idempotencyMaxKeys);
     }
 
     /** For the startup log line: secrets are masked. */
@@ -183,6 +190,7 @@ public record ServerConfig(
                 + " maxGames=" + maxGames + " gameTtl=" + Durations.format(gameTtl)
                 + " maxBodyBytes=" + maxBodyBytes + " idleTimeout=" + Durations.format(idleTimeout)
                 + " adminToken=" + (adminToken.isPresent() ? "set" : "none")
-                + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog;
+                + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog
+                + " idempotencyWindow=" + Durations.format(idempotencyWindow) + " idempotencyMaxKeys=" + idempotencyMaxKeys;
     }
 }

@@ -17,6 +17,8 @@ final class Exchange {
     final String requestId;
     final long startNanos;
     Buffer body;
+    /** Set when the request carried a new Idempotency-Key: its answer is kept for repeats ({@link #send}). */
+    Idempotency.Pending idempotency;
     private boolean finished;
 
     Exchange(HttpServerRequest request, Route route, Span span, String requestId, long startNanos) {
@@ -41,7 +43,13 @@ final class Exchange {
         json(status, new JsonObject().put("error", message).encode());
     }
 
+    /** Answers; the answer is kept for repeats of an idempotency key even when the client has gone. */
     void send(int status, String contentType, String body) {
+        Idempotency.Pending pending = idempotency;
+        if (pending != null) {
+            idempotency = null;
+            pending.answered(status, contentType, body);
+        }
         HttpServerResponse response = response();
         if (response.ended() || response.closed()) {
             return;

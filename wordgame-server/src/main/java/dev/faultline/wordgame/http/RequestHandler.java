@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every request passes here: route match, method check, admin guard, bounded body read, fault injection, dispatch,
- * and on the way out metrics, span and access log. Errors become JSON answers in one place ({@link #run}).
+ * Every request passes here: route match, method check, admin guard, bounded body read, idempotency key, fault
+ * injection, dispatch, and on the way out metrics, span and access log. Errors become JSON answers in one place
+ * ({@link #run}).
  */
 final class RequestHandler implements Handler<HttpServerRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
@@ -58,9 +59,10 @@ final class RequestHandler implements Handler<HttpServerRequest> {
     private final StatusResponse status = new StatusResponse();
     private final GameHandlers games;
     private final AdminHandlers admin;
+    private final Idempotency idempotency;
 
-    RequestHandler(Vertx vertx, ServerConfig config, GameStore store, Metrics metrics, Tracing tracing,
-                   AtomicBoolean ready) {
+    RequestHandler(Vertx vertx, ServerConfig config, GameStore store, IdempotencyStore keys, Metrics metrics,
+                   Tracing tracing, AtomicBoolean ready) {
         this.vertx = vertx;
         this.config = config;
         this.store = store;
@@ -71,6 +73,7 @@ final class RequestHandler implements Handler<HttpServerRequest> {
         this.guard = new AdminGuard(config.adminToken());
         this.games = new GameHandlers(store, metrics);
         this.admin = new AdminHandlers(status, faults);
+        this.idempotency = new Idempotency(keys, metrics);
     }
 
     @Override
@@ -177,7 +180,11 @@ final class RequestHandler implements Handler<HttpServerRequest> {
 
     private void dispatch(Exchange ex) {
         switch (ex.route) {
-            case NEW, GUESS -> withFaults(ex);
+            case NEW, GUESS -> {
+                if (idempotency.admit(ex)) {
+                    withFaults(ex);
+                }
+            }
             case HEALTH -> ex.send(200, "text/plain; charset=utf-8", "OK I'm healthy");
             case READY -> readiness(ex);
             case METRICS -> {
@@ -204,6 +211,10 @@ final class RequestHandler implements Handler<HttpServerRequest> {
     private void play(Exchange ex, FaultInjector.Decision d) {
         if (d.errorCode() != 0) {
             metrics.faultInjected("error", ex.route.path);
+            if (ex.idempotency != null) { // nothing was applied: a repeat of the key is applied as new
+                ex.idempotency.abandon();
+                ex.idempotency = null;
+            }
             ex.error(d.errorCode(), "injected fault");
         } else if (ex.route == Route.NEW) {
             games.newGame(ex);

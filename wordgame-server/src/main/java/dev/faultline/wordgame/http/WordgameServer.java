@@ -41,6 +41,7 @@ public final class WordgameServer implements AutoCloseable {
     private final Metrics metrics;
     private final Tracing tracing;
     private final GameStore store;
+    private final IdempotencyStore keys;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final List<ServerVerticle> verticles = new CopyOnWriteArrayList<>();
     private final int instances;
@@ -57,6 +58,9 @@ public final class WordgameServer implements AutoCloseable {
         this.tracing = new Tracing(config.serviceName(), config.otlpEndpoint());
         this.store = new GameStore(words, config.maxGames(), config.gameTtl(), nanoClock, metrics);
         metrics.bindStore(store);
+        this.keys = new IdempotencyStore(config.idempotencyWindow(), config.idempotencyMaxKeys(), nanoClock);
+        metrics.bindIdempotency(keys, IdempotencyStore::size, IdempotencyStore::maxKeys,
+                IdempotencyStore::evictedForCapacity, IdempotencyStore::expired);
         this.tls = new TlsHandshakes(metrics);
         this.vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(instances)
@@ -66,7 +70,7 @@ public final class WordgameServer implements AutoCloseable {
 
     /** Binds and starts serving; returns the bound port. Throws {@link StartException} when it cannot listen. */
     public int start() {
-        RequestHandler handler = new RequestHandler(vertx, config, store, metrics, tracing, ready);
+        RequestHandler handler = new RequestHandler(vertx, config, store, keys, metrics, tracing, ready);
         HttpServerOptions options = serverOptions(config);
         java.util.Optional<Integer> tlsPort = config.tls().enabled() ? config.tls().port() : java.util.Optional.empty();
         if (config.tls().enabled() && config.tls().warmup() > 0) {
@@ -100,7 +104,10 @@ public final class WordgameServer implements AutoCloseable {
             throw e;
         }
         long sweepMs = Math.max(100, Math.min(config.gameTtl().toMillis() / 10, 10_000));
-        sweepTimer = vertx.setPeriodic(sweepMs, id -> vertx.executeBlocking(store::evictExpired, false));
+        sweepTimer = vertx.setPeriodic(sweepMs, id -> vertx.executeBlocking(() -> {
+            keys.evictExpired();
+            return store.evictExpired();
+        }, false));
         if (config.tls().enabled()) {
             tlsTimer = vertx.setPeriodic(TlsHandshakes.SUMMARY_EVERY_MS, id -> tls.summarize());
         }

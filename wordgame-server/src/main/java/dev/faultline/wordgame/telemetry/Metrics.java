@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Every meter of the word-game server, names and tags in one place. Implements {@link GameEvents} so the store
@@ -41,6 +43,11 @@ public final class Metrics implements GameEvents, AutoCloseable {
     public static final String GAMES_EVICTED = "wordgame.games.evicted";
     public static final String STORE_REJECTED = "wordgame.store.rejected";
     public static final String FAULTS_INJECTED = "wordgame.faults.injected";
+    public static final String IDEMPOTENT_REPLAYS = "wordgame.idempotent.replays";
+    public static final String IDEMPOTENCY_CONFLICTS = "wordgame.idempotency.conflicts";
+    public static final String IDEMPOTENCY_KEYS = "wordgame.idempotency.keys";
+    public static final String IDEMPOTENCY_KEYS_CAPACITY = "wordgame.idempotency.keys.capacity";
+    public static final String IDEMPOTENCY_EVICTED = "wordgame.idempotency.evicted";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
@@ -55,6 +62,7 @@ public final class Metrics implements GameEvents, AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> faults = new ConcurrentHashMap<>();
+    private final Map<String, Counter> idempotency = new ConcurrentHashMap<>();
 
     public Metrics() {
         // Two of Micrometer's process meters break Prometheus naming rules (promtool check metrics): the CPU time is
@@ -127,6 +135,35 @@ public final class Metrics implements GameEvents, AutoCloseable {
         Gauge.builder(GAMES_LIVE, store, GameStore::size).description("Games in the store").register(registry);
         Gauge.builder(GAMES_CAPACITY, store, GameStore::capacity).description("Most games the store holds")
                 .register(registry);
+    }
+
+    /** Registers the Idempotency-Key table's gauges and eviction counters. */
+    public <T> void bindIdempotency(T table, ToIntFunction<T> size, ToIntFunction<T> capacity,
+                                    ToLongFunction<T> evictedForCapacity, ToLongFunction<T> expired) {
+        Gauge.builder(IDEMPOTENCY_KEYS, table, t -> size.applyAsInt(t))
+                .description("Idempotency keys remembered").register(registry);
+        Gauge.builder(IDEMPOTENCY_KEYS_CAPACITY, table, t -> capacity.applyAsInt(t))
+                .description("Most idempotency keys remembered at once").register(registry);
+        FunctionCounter.builder(IDEMPOTENCY_EVICTED, table, t -> evictedForCapacity.applyAsLong(t))
+                .description("Idempotency keys dropped before their window ended (table full) or at its end")
+                .tag("reason", "capacity").register(registry);
+        FunctionCounter.builder(IDEMPOTENCY_EVICTED, table, t -> expired.applyAsLong(t))
+                .description("Idempotency keys dropped before their window ended (table full) or at its end")
+                .tag("reason", "expired").register(registry);
+    }
+
+    /** A request answered with the stored answer of its Idempotency-Key (not applied again: not a guess). */
+    public void idempotentReplay(String route) {
+        idempotency.computeIfAbsent("r " + route, k -> Counter.builder(IDEMPOTENT_REPLAYS)
+                .description("Requests answered by replaying the first answer to their Idempotency-Key")
+                .tag("route", route).register(registry)).increment();
+    }
+
+    /** A request refused because its Idempotency-Key is in use: {@code in_progress} or {@code body_mismatch}. */
+    public void idempotencyConflict(String route, String reason) {
+        idempotency.computeIfAbsent("c " + route + ' ' + reason, k -> Counter.builder(IDEMPOTENCY_CONFLICTS)
+                .description("Requests refused because their Idempotency-Key was in progress or used with another body")
+                .tag("route", route).tag("reason", reason).register(registry)).increment();
     }
 
     private Counter guessCounter(String result) {

@@ -40,6 +40,21 @@ class ServerConfigTest {
     }
 
     @Test
+    void idempotencyKeysAreBoundedInTimeAndCountWithEnvironmentEquivalents() {
+        ServerConfig c = ServerConfig.defaults();
+        assertThat(c.idempotencyWindow()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.idempotencyMaxKeys()).isEqualTo(100_000);
+        ServerConfig set = parse(Map.of("WORDGAME_IDEMPOTENCY_WINDOW", "30s"), "--idempotency-max-keys", "500");
+        assertThat(set.idempotencyWindow()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(set.idempotencyMaxKeys()).isEqualTo(500);
+        assertThatThrownBy(() -> parse(Map.of(), "--idempotency-max-keys", "0"))
+                .hasMessage("--idempotency-max-keys: \"0\" is not between 1 and 10000000");
+        assertThatThrownBy(() -> parse(Map.of(), "--idempotency-window", "0s"))
+                .hasMessage("--idempotency-window: \"0s\" is not between 1s and 24h");
+        assertThat(ServerConfig.flags().help("")).contains("--idempotency-window", "WORDGAME_IDEMPOTENCY_MAX_KEYS");
+    }
+
+    @Test
     void badValuesNameTheOptionAndTheValue() {
         assertThatThrownBy(() -> parse(Map.of(), "--port", "http"))
                 .isInstanceOf(ConfigException.class).hasMessage("--port: \"http\" is not a whole number");

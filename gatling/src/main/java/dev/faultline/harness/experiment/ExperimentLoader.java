@@ -22,7 +22,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 /** Reads experiment YAML; every error names the file, the key path and the value. */
 public final class ExperimentLoader {
     private static final Set<String> TOXICS = Set.of("latency", "bandwidth", "slow_close", "timeout", "reset_peer",
-            "slicer", "limit_data");
+            "slicer", "limit_data", "noop");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
     private static final Pattern COMPARISON = Pattern.compile("\\s*(<|>=)\\s*(\\S+)\\s*");
     /** {@code >= 0.9 * phase(name)}, {@code < phase(name)}. */
@@ -143,8 +143,8 @@ public final class ExperimentLoader {
             throw bad(source, "phases[0].tls", "is missing (target tls: the first phase says how the server listens)");
         }
         Map<String, Object> proxy = root.containsKey("proxy") ? map(root.get("proxy"), source, "proxy") : Map.of();
-        known(proxy, source, "proxy", Set.of("maxRetry", "retryNonIdempotent", "timeout", "retryBackoff",
-                "circuitBreaking", "rateLimiting"));
+        known(proxy, source, "proxy", Set.of("maxRetry", "retryNonIdempotent", "addIdempotencyKey", "timeout",
+                "retryBackoff", "circuitBreaking", "rateLimiting"));
         return new Experiment(name, string(root, source, "description", ""), target,
                 new Experiment.Load(rate, ramp, thinkMin, thinkMax, mix, poll), proxy, List.copyOf(phases));
     }

@@ -160,6 +160,7 @@ public final class ExperimentRun {
 
     private synchronized void enter(Experiment.Phase p, long offsetMillis,
                                     java.util.Optional<Stack.TlsListener> listener) {
+        monitor.boundary(p.name());
         try {
             faults.clear();
             if (listener.isPresent() && (p.restart() || !listener.get().equals(stack.tls()))) {
@@ -180,7 +181,6 @@ public final class ExperimentRun {
                     .put("hosts", experiment.load().poll().hosts(p.rateOr(experiment.load().rate()))));
             timeline.add(entry);
             LOG.info("phase {} begins; faults {}", p.name(), applied);
-            monitor.boundary(p.name());
             server.boundary(p.name());
             if (accounts) {
                 accounting.boundary(p.name(), stack.wordgameUrl() + "/metrics");
@@ -401,6 +401,7 @@ public final class ExperimentRun {
                             .put("hiccupMaxMillis", h.hiccupMaxMillis()).put("usersStarted", h.usersStarted())
                             .put("usersExpected", Double.isFinite(h.usersExpected()) ? h.usersExpected() : null)
                             .put("machineCpuBusy", Double.isFinite(h.machineBusy()) ? h.machineBusy() : null)
+                            .put("otherWorkCores", Double.isFinite(h.foreignCores()) ? h.foreignCores() : null)
                             .put("saturated", h.saturated().orElse(null)));
                 }
                 phases.put(name, phase);

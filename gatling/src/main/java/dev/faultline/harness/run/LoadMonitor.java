@@ -19,7 +19,7 @@ final class LoadMonitor implements AutoCloseable {
     static final long TICK_MILLIS = 5;
     private static final long MAX_HICCUP_NANOS = 3_600_000_000_000L;
 
-    private record Boundary(String phase, long[] cpu) {
+    private record Boundary(String phase, long[] cpu, long nanoTime, Map<Long, Double> runCpu) {
     }
 
     private final Map<String, Histogram> hiccups = new LinkedHashMap<>();
@@ -51,7 +51,7 @@ final class LoadMonitor implements AutoCloseable {
 
     /** A phase begins ({@code END} for the end of the last one). */
     synchronized void boundary(String phase) {
-        boundaries.put(phase, new Boundary(phase, machineCpu()));
+        boundaries.put(phase, new Boundary(phase, machineCpu(), System.nanoTime(), runCpu()));
         Histogram h = new Histogram(MAX_HICCUP_NANOS, 2);
         hiccups.put(phase, h);
         users.putIfAbsent(phase, new AtomicLong());
@@ -83,13 +83,35 @@ final class LoadMonitor implements AutoCloseable {
         Boundary a = boundaries.get(phase);
         Boundary b = boundaries.get(next);
         double busy = Double.NaN;
+        double foreign = Double.NaN;
         if (a != null && b != null && a.cpu() != null && b.cpu() != null) {
             double total = b.cpu()[0] - a.cpu()[0];
             double idle = b.cpu()[1] - a.cpu()[1];
             busy = total > 0 ? 1 - idle / total : Double.NaN;
+            double seconds = (b.nanoTime() - a.nanoTime()) / 1e9;
+            double run = 0;
+            for (Map.Entry<Long, Double> e : a.runCpu().entrySet()) {
+                Double end = b.runCpu().get(e.getKey());
+                run += end == null ? 0 : end - e.getValue();
+            }
+            foreign = seconds > 0 ? Math.max(0, busy * CPUS - run / seconds) : Double.NaN;
         }
         AtomicLong n = users.get(phase);
-        return new LoadHealth(p99, max, n == null ? 0 : n.get(), usersExpected, busy);
+        return new LoadHealth(p99, max, n == null ? 0 : n.get(), usersExpected, busy, foreign, CPUS);
+    }
+
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
+
+    /**
+     * CPU seconds of the run's own processes (this JVM and everything it started: the servers, Prometheus) by pid;
+     * a process that ends within a phase drops out of it (its CPU then counts as the machine's other work).
+     */
+    static Map<Long, Double> runCpu() {
+        Map<Long, Double> out = new java.util.HashMap<>();
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(ProcessHandle.current()),
+                        ProcessHandle.current().descendants())
+                .forEach(h -> h.info().totalCpuDuration().ifPresent(d -> out.put(h.pid(), d.toNanos() / 1e9)));
+        return out;
     }
 
     /** {total, idle + iowait} jiffies of all CPUs from /proc/stat; null where there is none. */

@@ -17,13 +17,25 @@ import java.util.Optional;
  * @param usersExpected users the injection profile schedules in the phase (NaN: no fixed schedule, e.g. hosts that
  *                      keep polling)
  * @param machineBusy share of the machine's CPU time not idle during the phase (0..1, NaN: unknown)
+ * @param foreignCores cores used by processes that are not the run's (machine busy less the run's own processes:
+ *                     this JVM and its children), NaN: unknown
+ * @param cpus the machine's cores
  */
 public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
-                         double machineBusy) {
+                         double machineBusy, double foreignCores, int cpus) {
+    public LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
+                      double machineBusy) {
+        this(hiccupP99Millis, hiccupMaxMillis, usersStarted, usersExpected, machineBusy, Double.NaN, 0);
+    }
+
     /** Hiccups above this at the 99th percentile mean the load generator could not run when it had to (ms). */
     public static final double MAX_HICCUP_P99_MILLIS = 200;
     /** Fewer users than this share of the schedule mean the load generator fell behind it. */
     public static final double MIN_USERS_STARTED = 0.9;
+    /** A machine at least this busy ... */
+    public static final double MAX_MACHINE_BUSY = 0.9;
+    /** ... with at least this many cores' worth of other work than the run's was not the run's to measure. */
+    public static final double MAX_FOREIGN_CORES = 0.5;
 
     /** Why the load generator could not keep up, or empty when it could. */
     public Optional<String> saturated() {
@@ -36,12 +48,16 @@ public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long us
                 && usersStarted < MIN_USERS_STARTED * usersExpected) {
             why.add(String.format(Locale.ROOT, "it started %d of %.0f scheduled users", usersStarted, usersExpected));
         }
+        if (machineBusy >= MAX_MACHINE_BUSY && foreignCores >= MAX_FOREIGN_CORES) {
+            why.add(String.format(Locale.ROOT, "the machine was %.0f %% busy and %.1f of its %d cores ran other work"
+                    + " than this run's", machineBusy * 100, foreignCores, cpus));
+        }
         if (why.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of("load generator saturated: " + String.join(", ", why)
-                + (Double.isFinite(machineBusy) ? String.format(Locale.ROOT, " (machine CPU %.0f %% busy)",
-                machineBusy * 100) : ""));
+                + (Double.isFinite(machineBusy) && why.stream().noneMatch(w -> w.startsWith("the machine"))
+                ? String.format(Locale.ROOT, " (machine CPU %.0f %% busy)", machineBusy * 100) : ""));
     }
 
     /** One line for the console and the report. */
@@ -49,6 +65,8 @@ public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long us
         return String.format(Locale.ROOT, "hiccups p99 %.1f ms, max %.1f ms; users %d%s; machine CPU %s",
                 hiccupP99Millis, hiccupMaxMillis, usersStarted,
                 Double.isFinite(usersExpected) ? String.format(Locale.ROOT, " of %.0f scheduled", usersExpected) : "",
-                Double.isFinite(machineBusy) ? String.format(Locale.ROOT, "%.0f %% busy", machineBusy * 100) : "unknown");
+                Double.isFinite(machineBusy) ? String.format(Locale.ROOT, "%.0f %% busy", machineBusy * 100)
+                        + (Double.isFinite(foreignCores) ? String.format(Locale.ROOT, ", %.1f cores of other work",
+                        foreignCores) : "") : "unknown");
     }
 }

@@ -267,7 +267,8 @@ public final class ExperimentRun {
         List<Experiment.Phase> phases = experiment.phases();
         for (int i = 0; i < phases.size(); i++) {
             String next = i + 1 < phases.size() ? phases.get(i + 1).name() : END;
-            out.put(phases.get(i).name(), monitor.health(phases.get(i).name(), next, usersExpected(i)));
+            out.put(phases.get(i).name(), monitor.health(phases.get(i).name(), next, usersExpected(i),
+                    phases.get(i).rateOr(experiment.load().rate())));
         }
         return out;
     }

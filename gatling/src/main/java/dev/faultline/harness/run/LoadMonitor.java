@@ -68,7 +68,7 @@ final class LoadMonitor implements AutoCloseable {
     }
 
     /** A phase's health; {@code next} is the boundary that ended it. */
-    synchronized LoadHealth health(String phase, String next, double usersExpected) {
+    synchronized LoadHealth health(String phase, String next, double usersExpected, double usersPerSecond) {
         Histogram h = hiccups.get(phase);
         double p99 = 0;
         double max = 0;
@@ -97,7 +97,7 @@ final class LoadMonitor implements AutoCloseable {
             foreign = seconds > 0 ? Math.max(0, busy * CPUS - run / seconds) : Double.NaN;
         }
         AtomicLong n = users.get(phase);
-        return new LoadHealth(p99, max, n == null ? 0 : n.get(), usersExpected, busy, foreign, CPUS);
+        return new LoadHealth(p99, max, n == null ? 0 : n.get(), usersExpected, usersPerSecond, busy, foreign, CPUS);
     }
 
     private static final int CPUS = Runtime.getRuntime().availableProcessors();

@@ -16,22 +16,33 @@ import java.util.Optional;
  * @param usersStarted users (players, polling hosts) started in the phase
  * @param usersExpected users the injection profile schedules in the phase (NaN: no fixed schedule, e.g. hosts that
  *                      keep polling)
+ * @param usersPerSecond the phase's scheduled users per second (for the clock slack)
  * @param machineBusy share of the machine's CPU time not idle during the phase (0..1, NaN: unknown)
  * @param foreignCores cores used by processes that are not the run's (machine busy less the run's own processes:
  *                     this JVM and its children), NaN: unknown
  * @param cpus the machine's cores
  */
 public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
-                         double machineBusy, double foreignCores, int cpus) {
+                         double usersPerSecond, double machineBusy, double foreignCores, int cpus) {
     public LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
                       double machineBusy) {
-        this(hiccupP99Millis, hiccupMaxMillis, usersStarted, usersExpected, machineBusy, Double.NaN, 0);
+        this(hiccupP99Millis, hiccupMaxMillis, usersStarted, usersExpected, 0, machineBusy, Double.NaN, 0);
+    }
+
+    public LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long usersStarted, double usersExpected,
+                      double machineBusy, double foreignCores, int cpus) {
+        this(hiccupP99Millis, hiccupMaxMillis, usersStarted, usersExpected, 0, machineBusy, foreignCores, cpus);
     }
 
     /** Hiccups above this at the 99th percentile mean the load generator could not run when it had to (ms). */
     public static final double MAX_HICCUP_P99_MILLIS = 200;
-    /** Fewer users than this share of the schedule mean the load generator fell behind it. */
+    /** Fewer users than this share of the schedule mean the load generator fell behind it ... */
     public static final double MIN_USERS_STARTED = 0.9;
+    /**
+     * ... less this many seconds' worth of users: the phase clock and Gatling's injection clock start apart (by the
+     * time Gatling takes to start its first users), which moves users across phase boundaries.
+     */
+    public static final double CLOCK_SLACK_SECONDS = 2;
     /** A machine at least this busy ... */
     public static final double MAX_MACHINE_BUSY = 0.9;
     /** ... with at least this many cores' worth of other work than the run's was not the run's to measure. */
@@ -45,7 +56,7 @@ public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long us
                     MAX_HICCUP_P99_MILLIS));
         }
         if (Double.isFinite(usersExpected) && usersExpected >= 10
-                && usersStarted < MIN_USERS_STARTED * usersExpected) {
+                && usersStarted < MIN_USERS_STARTED * usersExpected - CLOCK_SLACK_SECONDS * usersPerSecond) {
             why.add(String.format(Locale.ROOT, "it started %d of %.0f scheduled users", usersStarted, usersExpected));
         }
         if (machineBusy >= MAX_MACHINE_BUSY && foreignCores >= MAX_FOREIGN_CORES) {

@@ -113,6 +113,13 @@ final class RequestHandler implements Handler<HttpServerRequest> {
 
     private void accept(Exchange ex) {
         HttpServerRequest req = ex.request;
+        if (FramingCheck.conflicting(req.headers())) {
+            // nothing more is read from this connection (FramingCheck): answer, then close it
+            ex.response().putHeader("Connection", "close");
+            ex.error(400, "Transfer-Encoding together with Content-Length is refused: send one of them");
+            req.connection().close();
+            return;
+        }
         if (ex.route == null) {
             throw new BadRequest(404, "no such path: " + truncate(req.path()));
         }

@@ -123,7 +123,10 @@ public final class WordgameServer implements AutoCloseable {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(config.maxHeaderBytes())
                 .setMaxInitialLineLength(4096)
-                .setCompressionSupported(false);
+                .setCompressionSupported(false)
+                // HTTP/1.1 only: no h2c upgrade (a way to tunnel past a proxy's routes), and the connection exists
+                // before its first request is decoded, which FramingCheck needs
+                .setHttp2ClearTextEnabled(false);
         ServerConfig.Tls tls = config.tls();
         if (tls.enabled()) {
             options.setSsl(true);

@@ -133,8 +133,11 @@ final class RequestHandler implements Handler<HttpServerRequest> {
             throw new BadRequest(405, "method " + m.name() + " is not allowed on " + ex.route.path
                     + " (allowed: " + ex.route.allow + ")");
         }
-        if (ex.route.admin() && !guard.allows(req.remoteAddress(), req.getHeader("Authorization"))) {
-            throw new BadRequest(403, "the admin API answers loopback clients, or others with the admin token");
+        if (ex.route.admin() && !guard.allows(req.remoteAddress(), req.headers())) {
+            throw new BadRequest(403, AdminGuard.forwarded(req.headers())
+                    ? "the admin API needs the admin token for a request that came through a proxy"
+                            + " (Forwarded, X-Forwarded-*, X-Real-IP or Via)"
+                    : "the admin API answers loopback clients, or others with the admin token");
         }
         readBody(ex);
     }

@@ -24,12 +24,26 @@ public record ServerConfig(
         Tls tls,
         boolean accessLog,
         int eventLoops,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        AdminListener adminListener,
+        Optional<Path> portFile) {
 
     public static final String DESCRIPTION = """
             Faultline word-game server: a hangman-style JSON API (POST /new, POST /guess) with health, readiness,
-            Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, loopback only
-            unless --admin-token is set).""";
+            Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, for loopback
+            clients that did not come through a proxy unless --admin-token is set; on its own loopback listener
+            with --admin-port).""";
+
+    /**
+     * The admin API's own listener: with a port, {@code /admin/*} is served there only (plain HTTP, bound to
+     * {@code host}, loopback by default) and the main listeners answer those paths 404.
+     */
+    public record AdminListener(Optional<Integer> port, String host) {
+        @Override
+        public String toString() {
+            return port.map(p -> host + ":" + p).orElse("main listener");
+        }
+    }
 
     /**
      * TLS settings: off, PEM certificate + key, or a PKCS#12 keystore; with {@code port}, TLS is served on that
@@ -76,6 +90,9 @@ public record ServerConfig(
                 .bool("access-log", true, "log one JSON line per request")
                 .value("event-loops", "0", "Vert.x event-loop threads (0: two per core)")
                 .value("shutdown-timeout", "10s", "how long a graceful shutdown waits for in-flight requests")
+                .value("admin-port", null, "serve /admin/* on this port only, on its own plain-HTTP listener (0 picks a free port; none: on --port)")
+                .value("admin-host", "127.0.0.1", "address of the --admin-port listener")
+                .value("port-file", null, "once listening, write {\"port\":…,\"adminPort\":…,\"tlsPort\":…} (null: no such listener) to this file; removed on shutdown")
                 .bool("help", false, "print this help and exit");
     }
 
@@ -134,7 +151,41 @@ public record ServerConfig(
                         v.integer("tls-warmup", 0, 100_000)),
                 v.bool("access-log"),
                 v.integer("event-loops", 0, 1024),
-                v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)));
+                v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)),
+                adminListener(v),
+                portFile(v));
+    }
+
+    private static AdminListener adminListener(Flags.Values v) {
+        String host = v.string("admin-host").strip();
+        if (host.isEmpty()) {
+            throw v.bad("admin-host", host, "is empty");
+        }
+        if (optional(v, "admin-port").isEmpty()) {
+            return new AdminListener(Optional.empty(), host);
+        }
+        int p = v.integer("admin-port", 0, 65535);
+        if (p != 0 && p == v.integer("port", 0, 65535)) {
+            throw v.bad("admin-port", v.string("admin-port"), "is --port too; use another port");
+        }
+        if (p != 0 && optional(v, "tls-port").isPresent() && p == v.integer("tls-port", 0, 65535)) {
+            throw v.bad("admin-port", v.string("admin-port"), "is --tls-port too; use another port");
+        }
+        return new AdminListener(Optional.of(p), host);
+    }
+
+    private static Optional<Path> portFile(Flags.Values v) {
+        Optional<Path> file = optional(v, "port-file").map(Path::of);
+        file.ifPresent(f -> {
+            Path dir = f.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) {
+                throw v.bad("port-file", f.toString(), "is not in an existing directory");
+            }
+            if (Files.isDirectory(f)) {
+                throw v.bad("port-file", f.toString(), "is a directory");
+            }
+        });
+        return file;
     }
 
     private static Optional<Integer> tlsPort(Flags.Values v, Optional<Path> cert, Optional<Path> keystore) {
@@ -173,7 +224,8 @@ public record ServerConfig(
     /** A copy with another port (tests and the harness bind port 0). */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, wordsFile, maxGames, gameTtl, maxBodyBytes, maxHeaderBytes,
-                idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout);
+                idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout,
+                adminListener, portFile);
     }
 
     /** For the startup log line: secrets are masked. */
@@ -183,6 +235,7 @@ public record ServerConfig(
                 + " maxGames=" + maxGames + " gameTtl=" + Durations.format(gameTtl)
                 + " maxBodyBytes=" + maxBodyBytes + " idleTimeout=" + Durations.format(idleTimeout)
                 + " adminToken=" + (adminToken.isPresent() ? "set" : "none")
-                + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog;
+                + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog
+                + " admin=" + adminListener + portFile.map(f -> " portFile=" + f).orElse("");
     }
 }

@@ -58,6 +58,8 @@ final class RequestHandler implements Handler<HttpServerRequest> {
     private final StatusResponse status = new StatusResponse();
     private final GameHandlers games;
     private final AdminHandlers admin;
+    /** What the main listeners serve: everything, or all but /admin/* when it has its own listener. */
+    private final Route.Scope mainScope;
 
     RequestHandler(Vertx vertx, ServerConfig config, GameStore store, Metrics metrics, Tracing tracing,
                    AtomicBoolean ready) {
@@ -71,12 +73,24 @@ final class RequestHandler implements Handler<HttpServerRequest> {
         this.guard = new AdminGuard(config.adminToken());
         this.games = new GameHandlers(store, metrics);
         this.admin = new AdminHandlers(status, faults);
+        this.mainScope = config.adminListener().port().isPresent() ? Route.Scope.PUBLIC : Route.Scope.ALL;
     }
 
+    /** The main listeners' handler. */
     @Override
     public void handle(HttpServerRequest req) {
+        handle(req, mainScope);
+    }
+
+    /** The handler of the admin API's own listener ({@code --admin-port}): /admin/* only, same state. */
+    Handler<HttpServerRequest> adminListener() {
+        return req -> handle(req, Route.Scope.ADMIN);
+    }
+
+    private void handle(HttpServerRequest req, Route.Scope scope) {
         long start = System.nanoTime();
-        Route route = Route.match(req.path());
+        Route matched = Route.match(req.path());
+        Route route = matched != null && scope.serves(matched) ? matched : null;
         String routeName = route == null ? Route.UNMATCHED : route.path;
         String method = KNOWN_METHODS.contains(req.method().name()) ? req.method().name() : "other";
         Context parent = propagator.extract(Context.root(), req, HEADERS);
@@ -121,7 +135,9 @@ final class RequestHandler implements Handler<HttpServerRequest> {
             return;
         }
         if (ex.route == null) {
-            throw new BadRequest(404, "no such path: " + truncate(req.path()));
+            Route elsewhere = Route.match(req.path());
+            throw new BadRequest(404, "no such path: " + truncate(req.path()) + (elsewhere == null ? ""
+                    : elsewhere.admin() ? " (the admin API has its own port)" : " (this port serves /admin/* only)"));
         }
         HttpMethod m = req.method();
         if (m == HttpMethod.OPTIONS) {

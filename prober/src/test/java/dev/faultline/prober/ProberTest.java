@@ -83,7 +83,7 @@ class ProberTest {
     void statusChangesFollowTheStepsWithTheTokenAndAreUndoneOnStop() throws Exception {
         server.requireToken("t0ken");
         start("probes: [{name: ok, url: \"" + server.url("/ok") + "\"}]\n"
-                + "statusChanges:\n  adminUrl: \"" + server.url("/admin/status") + "\"\n  tokenEnv: TOKEN\n"
+                + "statusChanges:\n  adminUrl: \"" + server.url("") + "\"\n  tokenEnv: TOKEN\n"
                 + "  interval: 150ms\n  steps:\n  - {code: 503, body: maintenance, delay: 250ms}\n  - {code: 429}\n");
         await().atMost(Duration.ofSeconds(20)).until(() -> server.adminCalls().size() >= 3);
         assertThat(List.copyOf(server.adminCalls()).subList(0, 3)).extracting(FakeServer.AdminCall::body).containsExactly(

@@ -162,7 +162,7 @@ public record ProberConfig(Metrics metrics, List<Probe> probes, Optional<StatusC
 
     private static StatusChanges statusChanges(ConfigNode s, Map<String, String> env) {
         s.rejectUnknown("adminUrl", "tokenEnv", "interval", "repeat", "resetOnStop", "steps");
-        URI adminUrl = s.url("adminUrl");
+        URI adminUrl = adminStatusUrl(s.url("adminUrl"));
         Optional<String> tokenEnv = Optional.ofNullable(s.string("tokenEnv", null));
         Optional<String> token = Optional.empty();
         if (tokenEnv.isPresent()) {
@@ -183,6 +183,15 @@ public record ProberConfig(Metrics metrics, List<Probe> probes, Optional<StatusC
         return new StatusChanges(adminUrl, tokenEnv, token,
                 s.duration("interval", Duration.ofSeconds(30), MIN_INTERVAL, MAX_INTERVAL),
                 s.bool("repeat", true), s.bool("resetOnStop", true), List.copyOf(steps));
+    }
+
+    /**
+     * {@code adminUrl} is the server's {@code /admin/status} URL, or the admin API's base URL (no path, e.g. the
+     * server's {@code --admin-port} listener), to which {@code /admin/status} is added.
+     */
+    static URI adminStatusUrl(URI given) {
+        String path = given.getRawPath();
+        return path == null || path.isEmpty() || path.equals("/") ? given.resolve("/admin/status") : given;
     }
 
     private static Step step(ConfigNode st) {

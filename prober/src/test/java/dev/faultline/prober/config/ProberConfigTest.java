@@ -78,6 +78,21 @@ class ProberConfigTest {
         assertThat(c.toxiproxy().orElseThrow().interval()).isEqualTo(Duration.ofSeconds(2));
     }
 
+    /** The word-game server's admin API may have a port of its own (--admin-port): its base URL will do. */
+    @Test
+    void adminUrlIsTheStatusUrlOrTheAdminApisBaseUrl() {
+        for (String[] c : new String[][] {
+            {"http://127.0.0.1:9901", "http://127.0.0.1:9901/admin/status"},
+            {"http://127.0.0.1:9901/", "http://127.0.0.1:9901/admin/status"},
+            {"https://wordgame:1338", "https://wordgame:1338/admin/status"},
+            {"http://wordgame:1337/admin/status", "http://wordgame:1337/admin/status"},
+            {"http://h/custom/status", "http://h/custom/status"},
+        }) {
+            ProberConfig config = parse(MINIMAL + "statusChanges:\n  adminUrl: \"" + c[0] + "\"\n  steps: [{reset: true}]\n");
+            assertThat(config.statusChanges().orElseThrow().adminUrl()).as(c[0]).hasToString(c[1]);
+        }
+    }
+
     @Test
     void theTokenIsNeverInTheConfigsText() {
         ProberConfig c = parse(MINIMAL + "statusChanges:\n  adminUrl: http://h/admin/status\n  tokenEnv: TOKEN\n"

@@ -26,12 +26,26 @@ public record ServerConfig(
         int eventLoops,
         Duration shutdownTimeout,
         Duration idempotencyWindow,
-        int idempotencyMaxKeys) {
+        int idempotencyMaxKeys,
+        AdminListener adminListener,
+        Optional<Path> portFile) {
 
     public static final String DESCRIPTION = """
             Faultline word-game server: a hangman-style JSON API (POST /new, POST /guess) with health, readiness,
-            Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, loopback only
-            unless --admin-token is set).""";
+            Prometheus metrics, a configurable /status response and HTTP fault injection (/admin/*, for loopback
+            clients that did not come through a proxy unless --admin-token is set; on its own loopback listener
+            with --admin-port).""";
+
+    /**
+     * The admin API's own listener: with a port, {@code /admin/*} is served there only (plain HTTP, bound to
+     * {@code host}, loopback by default) and the main listeners answer those paths 404.
+     */
+    public record AdminListener(Optional<Integer> port, String host) {
+        @Override
+        public String toString() {
+            return port.map(p -> host + ":" + p).orElse("main listener");
+        }
+    }
 
     /**
      * TLS settings: off, PEM certificate + key, or a PKCS#12 keystore; with {@code port}, TLS is served on that
@@ -80,6 +94,9 @@ public record ServerConfig(
                 .value("shutdown-timeout", "10s", "how long a graceful shutdown waits for in-flight requests")
                 .value("idempotency-window", "10m", "a repeated Idempotency-Key on /new or /guess replays the first answer for this long")
                 .value("idempotency-max-keys", "100000", "Idempotency-Keys remembered at most; beyond it the oldest is forgotten")
+                .value("admin-port", null, "serve /admin/* on this port only, on its own plain-HTTP listener (0 picks a free port; none: on --port)")
+                .value("admin-host", "127.0.0.1", "address of the --admin-port listener")
+                .value("port-file", null, "once listening, write {\"port\":…,\"adminPort\":…,\"tlsPort\":…} (null: no such listener) to this file; removed on shutdown")
                 .bool("help", false, "print this help and exit");
     }
 
@@ -140,7 +157,41 @@ public record ServerConfig(
                 v.integer("event-loops", 0, 1024),
                 v.duration("shutdown-timeout", Duration.ZERO, Duration.ofMinutes(10)),
                 v.duration("idempotency-window", Duration.ofSeconds(1), Duration.ofDays(1)),
-                v.integer("idempotency-max-keys", 1, 10_000_000));
+                v.integer("idempotency-max-keys", 1, 10_000_000),
+                adminListener(v),
+                portFile(v));
+    }
+
+    private static AdminListener adminListener(Flags.Values v) {
+        String host = v.string("admin-host").strip();
+        if (host.isEmpty()) {
+            throw v.bad("admin-host", host, "is empty");
+        }
+        if (optional(v, "admin-port").isEmpty()) {
+            return new AdminListener(Optional.empty(), host);
+        }
+        int p = v.integer("admin-port", 0, 65535);
+        if (p != 0 && p == v.integer("port", 0, 65535)) {
+            throw v.bad("admin-port", v.string("admin-port"), "is --port too; use another port");
+        }
+        if (p != 0 && optional(v, "tls-port").isPresent() && p == v.integer("tls-port", 0, 65535)) {
+            throw v.bad("admin-port", v.string("admin-port"), "is --tls-port too; use another port");
+        }
+        return new AdminListener(Optional.of(p), host);
+    }
+
+    private static Optional<Path> portFile(Flags.Values v) {
+        Optional<Path> file = optional(v, "port-file").map(Path::of);
+        file.ifPresent(f -> {
+            Path dir = f.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) {
+                throw v.bad("port-file", f.toString(), "is not in an existing directory");
+            }
+            if (Files.isDirectory(f)) {
+                throw v.bad("port-file", f.toString(), "is a directory");
+            }
+        });
+        return file;
     }
 
     private static Optional<Integer> tlsPort(Flags.Values v, Optional<Path> cert, Optional<Path> keystore) {
@@ -180,7 +231,7 @@ public record ServerConfig(
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, wordsFile, maxGames, gameTtl, maxBodyBytes, maxHeaderBytes,
                 idleTimeout, adminToken, otlpEndpoint, serviceName, tls, accessLog, eventLoops, shutdownTimeout,
-                idempotencyWindow, idempotencyMaxKeys);
+                idempotencyWindow, idempotencyMaxKeys, adminListener, portFile);
     }
 
     /** For the startup log line: secrets are masked. */
@@ -191,6 +242,7 @@ public record ServerConfig(
                 + " maxBodyBytes=" + maxBodyBytes + " idleTimeout=" + Durations.format(idleTimeout)
                 + " adminToken=" + (adminToken.isPresent() ? "set" : "none")
                 + " otlp=" + otlpEndpoint.orElse("none") + " tls=" + tls + " accessLog=" + accessLog
-                + " idempotencyWindow=" + Durations.format(idempotencyWindow) + " idempotencyMaxKeys=" + idempotencyMaxKeys;
+                + " idempotencyWindow=" + Durations.format(idempotencyWindow) + " idempotencyMaxKeys=" + idempotencyMaxKeys
+                + " admin=" + adminListener + portFile.map(f -> " portFile=" + f).orElse("");
     }
 }

@@ -79,12 +79,12 @@ public final class WordList {
                     throw new InvalidWordListException(source + ":" + lineNo + ": word longer than "
                             + MAX_WORD_LENGTH + " letters");
                 }
-                String upper = word.toUpperCase(java.util.Locale.ROOT);
-                if (!isLettersAtoZ(upper)) {
+                // checked before upper-casing: Unicode case mapping turns some other letters into A-Z (ı → I)
+                if (!isAsciiLetters(word)) {
                     throw new InvalidWordListException(source + ":" + lineNo + ": \"" + abbreviate(word)
                             + "\" is not a word of letters A-Z only");
                 }
-                words.add(upper);
+                words.add(word.toUpperCase(java.util.Locale.ROOT));
                 if (words.size() > MAX_WORDS) {
                     throw new InvalidWordListException(source + ": more than " + MAX_WORDS + " words");
                 }
@@ -98,10 +98,11 @@ public final class WordList {
         return new WordList(new ArrayList<>(words));
     }
 
-    private static boolean isLettersAtoZ(String word) {
+    /** Only a-z and A-Z. */
+    private static boolean isAsciiLetters(String word) {
         for (int i = 0; i < word.length(); i++) {
             char c = word.charAt(i);
-            if (c < 'A' || c > 'Z') {
+            if ((c < 'A' || c > 'Z') && (c < 'a' || c > 'z')) {
                 return false;
             }
         }

@@ -50,14 +50,18 @@ final class GameHandlers {
         ex.json(200, result.get().view().toJson());
     }
 
+    /**
+     * One ASCII letter, upper-cased by arithmetic: no Unicode case mapping, which would turn U+0131 (dotless i) into
+     * I or U+017F (long s) into S.
+     */
     private static char letter(String guess) {
-        if (guess.length() != 1) {
-            throw new BadRequest("field \"guess\" must be exactly one letter A-Z");
+        char c = guess.length() == 1 ? guess.charAt(0) : 0;
+        if (c >= 'a' && c <= 'z') {
+            return (char) (c - ('a' - 'A'));
         }
-        char c = Character.toUpperCase(guess.charAt(0));
-        if (c < 'A' || c > 'Z') {
-            throw new BadRequest("field \"guess\" must be exactly one letter A-Z");
+        if (c >= 'A' && c <= 'Z') {
+            return c;
         }
-        return c;
+        throw new BadRequest("field \"guess\" must be exactly one letter A-Z (ASCII)");
     }
 }

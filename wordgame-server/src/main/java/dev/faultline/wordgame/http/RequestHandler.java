@@ -60,6 +60,8 @@ final class RequestHandler implements Handler<HttpServerRequest> {
     private final GameHandlers games;
     private final AdminHandlers admin;
     private final Idempotency idempotency;
+    /** What the main listeners serve: everything, or all but /admin/* when it has its own listener. */
+    private final Route.Scope mainScope;
 
     RequestHandler(Vertx vertx, ServerConfig config, GameStore store, IdempotencyStore keys, Metrics metrics,
                    Tracing tracing, AtomicBoolean ready) {
@@ -74,12 +76,24 @@ final class RequestHandler implements Handler<HttpServerRequest> {
         this.games = new GameHandlers(store, metrics);
         this.admin = new AdminHandlers(status, faults);
         this.idempotency = new Idempotency(keys, metrics);
+        this.mainScope = config.adminListener().port().isPresent() ? Route.Scope.PUBLIC : Route.Scope.ALL;
     }
 
+    /** The main listeners' handler. */
     @Override
     public void handle(HttpServerRequest req) {
+        handle(req, mainScope);
+    }
+
+    /** The handler of the admin API's own listener ({@code --admin-port}): /admin/* only, same state. */
+    Handler<HttpServerRequest> adminListener() {
+        return req -> handle(req, Route.Scope.ADMIN);
+    }
+
+    private void handle(HttpServerRequest req, Route.Scope scope) {
         long start = System.nanoTime();
-        Route route = Route.match(req.path());
+        Route matched = Route.match(req.path());
+        Route route = matched != null && scope.serves(matched) ? matched : null;
         String routeName = route == null ? Route.UNMATCHED : route.path;
         String method = KNOWN_METHODS.contains(req.method().name()) ? req.method().name() : "other";
         Context parent = propagator.extract(Context.root(), req, HEADERS);
@@ -116,8 +130,17 @@ final class RequestHandler implements Handler<HttpServerRequest> {
 
     private void accept(Exchange ex) {
         HttpServerRequest req = ex.request;
+        if (FramingCheck.conflicting(req.headers())) {
+            // nothing more is read from this connection (FramingCheck): answer, then close it
+            ex.response().putHeader("Connection", "close");
+            ex.error(400, "Transfer-Encoding together with Content-Length is refused: send one of them");
+            req.connection().close();
+            return;
+        }
         if (ex.route == null) {
-            throw new BadRequest(404, "no such path: " + truncate(req.path()));
+            Route elsewhere = Route.match(req.path());
+            throw new BadRequest(404, "no such path: " + truncate(req.path()) + (elsewhere == null ? ""
+                    : elsewhere.admin() ? " (the admin API has its own port)" : " (this port serves /admin/* only)"));
         }
         HttpMethod m = req.method();
         if (m == HttpMethod.OPTIONS) {
@@ -129,8 +152,11 @@ final class RequestHandler implements Handler<HttpServerRequest> {
             throw new BadRequest(405, "method " + m.name() + " is not allowed on " + ex.route.path
                     + " (allowed: " + ex.route.allow + ")");
         }
-        if (ex.route.admin() && !guard.allows(req.remoteAddress(), req.getHeader("Authorization"))) {
-            throw new BadRequest(403, "the admin API answers loopback clients, or others with the admin token");
+        if (ex.route.admin() && !guard.allows(req.remoteAddress(), req.headers())) {
+            throw new BadRequest(403, AdminGuard.forwarded(req.headers())
+                    ? "the admin API needs the admin token for a request that came through a proxy"
+                            + " (Forwarded, X-Forwarded-*, X-Real-IP or Via)"
+                    : "the admin API answers loopback clients, or others with the admin token");
         }
         readBody(ex);
     }

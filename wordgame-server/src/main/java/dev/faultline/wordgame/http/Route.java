@@ -45,4 +45,17 @@ enum Route {
     boolean game() {
         return this == NEW || this == GUESS;
     }
+
+    /** The routes one listener serves: all of them, all but the admin API (it has its own port), or only it. */
+    enum Scope {
+        ALL, PUBLIC, ADMIN;
+
+        boolean serves(Route route) {
+            return switch (this) {
+                case ALL -> true;
+                case PUBLIC -> !route.admin();
+                case ADMIN -> route.admin();
+            };
+        }
+    }
 }

@@ -29,7 +29,12 @@ final class ServerVerticle extends VerticleBase {
     public Future<?> start() {
         HttpServer s = vertx.createHttpServer(options).requestHandler(handler);
         if (options.isSsl()) {
-            s.connectionHandler(tls::connected).exceptionHandler(e -> tls.failed(e, null));
+            s.connectionHandler(c -> {
+                FramingCheck.install(c, options);
+                tls.connected(c);
+            }).exceptionHandler(e -> tls.failed(e, null));
+        } else {
+            s.connectionHandler(c -> FramingCheck.install(c, options));
         }
         return s.listen(port, host).onSuccess(x -> server = x);
     }

@@ -7,12 +7,17 @@ import dev.faultline.wordgame.telemetry.Metrics;
 import dev.faultline.wordgame.telemetry.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PfxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +52,7 @@ public final class WordgameServer implements AutoCloseable {
     private final int instances;
     private int port;
     private int tlsPort = -1;
+    private int adminPort = -1;
     private long sweepTimer = -1;
     private long tlsTimer = -1;
     private final TlsHandshakes tls;
@@ -78,27 +84,19 @@ public final class WordgameServer implements AutoCloseable {
             LOG.atInfo().addKeyValue("handshakes", w.handshakes()).addKeyValue("millis", w.millis())
                     .addKeyValue("error", w.error()).log("TLS warm-up done");
         }
+        ServerConfig.AdminListener admin = config.adminListener();
         try {
             // Verticle instances that listen on the same requested host:port share one socket (also for port 0),
             // one server per event loop.
-            // the TLS listener first: once the plain one answers (health checks), both do
-            if (tlsPort.isPresent()) {
-                List<ServerVerticle> tlsVerticles = new CopyOnWriteArrayList<>();
-                await(vertx.deployVerticle(() -> {
-                    ServerVerticle v = new ServerVerticle(options, handler, tlsPort.get(), config.host(), tls);
-                    tlsVerticles.add(v);
-                    verticles.add(v);
-                    return v;
-                }, new DeploymentOptions().setInstances(instances)));
-                this.tlsPort = tlsVerticles.get(0).actualPort();
+            // the admin and TLS listeners first: once the main one answers (health checks), all do
+            if (admin.port().isPresent()) {
+                adminPort = listen(plain(options), handler.adminListener(), admin.host(), admin.port().get(), 1);
             }
-            await(vertx.deployVerticle(() -> {
-                ServerVerticle v = new ServerVerticle(tlsPort.isPresent() ? plain(options) : options, handler,
-                        config.port(), config.host(), tls);
-                verticles.add(v);
-                return v;
-            }, new DeploymentOptions().setInstances(instances)));
-            port = verticles.get(verticles.size() - 1).actualPort();
+            if (tlsPort.isPresent()) {
+                this.tlsPort = listen(options, handler, config.host(), tlsPort.get(), instances);
+            }
+            port = listen(tlsPort.isPresent() ? plain(options) : options, handler, config.host(), config.port(),
+                    instances);
         } catch (StartException e) {
             closeQuietly();
             throw e;
@@ -114,9 +112,38 @@ public final class WordgameServer implements AutoCloseable {
         ready.set(true);
         LOG.atInfo().addKeyValue("port", port).addKeyValue("tls_port", tlsPort.isPresent() ? this.tlsPort : null)
                 .addKeyValue("host", config.host())
+                .addKeyValue("admin_port", adminPort < 0 ? null : adminPort)
+                .addKeyValue("admin_host", adminPort < 0 ? null : admin.host())
                 .addKeyValue("tls", config.tls().enabled()).addKeyValue("event_loops", instances)
                 .log("wordgame-server listening");
+        if (config.portFile().isPresent()) {
+            writePortFile(config.portFile().get());
+        }
         return port;
+    }
+
+    /** Deploys {@code count} verticles listening on one host:port; returns the port they got. */
+    private int listen(HttpServerOptions options, Handler<HttpServerRequest> h,
+                       String host, int requested, int count) {
+        List<ServerVerticle> deployed = new CopyOnWriteArrayList<>();
+        await(vertx.deployVerticle(() -> {
+            ServerVerticle v = new ServerVerticle(options, h, requested, host, tls);
+            deployed.add(v);
+            verticles.add(v);
+            return v;
+        }, new DeploymentOptions().setInstances(count)), host + ":" + requested);
+        return deployed.get(0).actualPort();
+    }
+
+    /** Last step of the start: a parent that reads the file finds every listener up and the server ready. */
+    private void writePortFile(Path file) {
+        try {
+            PortFile.write(file, port, adminPort, tlsPort);
+        } catch (IOException e) {
+            ready.set(false);
+            closeQuietly();
+            throw new StartException("cannot write --port-file " + file + ": " + describe(e), e);
+        }
     }
 
     /**
@@ -130,7 +157,10 @@ public final class WordgameServer implements AutoCloseable {
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(config.maxHeaderBytes())
                 .setMaxInitialLineLength(4096)
-                .setCompressionSupported(false);
+                .setCompressionSupported(false)
+                // HTTP/1.1 only: no h2c upgrade (a way to tunnel past a proxy's routes), and the connection exists
+                // before its first request is decoded, which FramingCheck needs
+                .setHttp2ClearTextEnabled(false);
         ServerConfig.Tls tls = config.tls();
         if (tls.enabled()) {
             options.setSsl(true);
@@ -152,15 +182,14 @@ public final class WordgameServer implements AutoCloseable {
         return new HttpServerOptions(tls).setSsl(false).setKeyCertOptions(null);
     }
 
-    private <T> T await(Future<T> future) {
+    private <T> T await(Future<T> future, String address) {
         try {
             return future.toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new StartException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + describe(e.getCause()), e.getCause());
+            throw new StartException("cannot listen on " + address + ": " + describe(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
-            throw new StartException("cannot listen on " + config.host() + ":" + config.port()
+            throw new StartException("cannot listen on " + address
                     + ": no answer within " + START_TIMEOUT.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -187,6 +216,11 @@ public final class WordgameServer implements AutoCloseable {
         return tlsPort;
     }
 
+    /** The admin listener's port when {@code --admin-port} is set, else -1. */
+    public int adminPort() {
+        return adminPort;
+    }
+
     public GameStore store() {
         return store;
     }
@@ -203,6 +237,7 @@ public final class WordgameServer implements AutoCloseable {
             return;
         }
         LOG.info("wordgame-server shutting down");
+        config.portFile().ifPresent(WordgameServer::deleteQuietly);
         long timeoutMs = config.shutdownTimeout().toMillis();
         List<Future<Void>> shutdowns = new ArrayList<>();
         for (ServerVerticle v : verticles) {
@@ -218,6 +253,14 @@ public final class WordgameServer implements AutoCloseable {
         }
         closeQuietly();
         LOG.info("wordgame-server stopped");
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("cannot remove --port-file {}: {}", file, describe(e));
+        }
     }
 
     private void closeQuietly() {

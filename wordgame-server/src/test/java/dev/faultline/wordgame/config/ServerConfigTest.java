@@ -87,6 +87,35 @@ class ServerConfigTest {
     }
 
     @Test
+    void theAdminApiHasItsOwnLoopbackListenerOnlyWhenAPortIsGiven() {
+        ServerConfig d = ServerConfig.defaults();
+        assertThat(d.adminListener().port()).isEmpty();
+        assertThat(d.adminListener().host()).isEqualTo("127.0.0.1");
+        assertThat(d.portFile()).isEmpty();
+        ServerConfig c = parse(Map.of("WORDGAME_ADMIN_PORT", "9901", "WORDGAME_PORT_FILE", dir.resolve("p.json").toString()));
+        assertThat(c.adminListener()).isEqualTo(new ServerConfig.AdminListener(java.util.Optional.of(9901), "127.0.0.1"));
+        assertThat(c.portFile()).contains(dir.resolve("p.json"));
+        assertThat(c.toString()).contains("admin=127.0.0.1:9901", "portFile=");
+        assertThat(parse(Map.of(), "--admin-port", "0", "--admin-host", "::1").adminListener().host()).isEqualTo("::1");
+        assertThat(parse(Map.of(), "--admin-port", "0", "--port", "0").adminListener().port()).contains(0);
+    }
+
+    @Test
+    void badAdminListenerAndPortFileValuesNameTheOption() {
+        assertThatThrownBy(() -> parse(Map.of(), "--admin-port", "admin"))
+                .hasMessage("--admin-port: \"admin\" is not a whole number");
+        assertThatThrownBy(() -> parse(Map.of(), "--admin-port", "1337"))
+                .hasMessage("--admin-port: \"1337\" is --port too; use another port");
+        assertThatThrownBy(() -> parse(Map.of("WORDGAME_ADMIN_HOST", " "), "--admin-port", "9901"))
+                .hasMessage("WORDGAME_ADMIN_HOST: \"\" is empty");
+        Path missing = dir.resolve("no-such-dir").resolve("ports.json");
+        assertThatThrownBy(() -> parse(Map.of(), "--port-file", missing.toString()))
+                .hasMessage("--port-file: \"" + missing + "\" is not in an existing directory");
+        assertThatThrownBy(() -> parse(Map.of(), "--port-file", dir.toString()))
+                .hasMessage("--port-file: \"" + dir + "\" is a directory");
+    }
+
+    @Test
     void secretsNeverAppearInTheDescription() {
         ServerConfig c = parse(Map.of("WORDGAME_ADMIN_TOKEN", "s3cret", "WORDGAME_TLS_KEYSTORE_PASSWORD", "pw123"));
         assertThat(c.toString()).doesNotContain("s3cret").doesNotContain("pw123").contains("adminToken=set");
@@ -96,7 +125,8 @@ class ServerConfigTest {
     void helpListsEveryOptionWithItsEnvironmentVariable() {
         String help = ServerConfig.flags().help(ServerConfig.DESCRIPTION);
         assertThat(help).contains("--port <value>", "WORDGAME_PORT", "default 1337", "--words", "--tls-keystore",
-                "WORDGAME_ADMIN_TOKEN");
+                "WORDGAME_ADMIN_TOKEN", "--admin-port", "WORDGAME_ADMIN_PORT", "--admin-host", "default 127.0.0.1",
+                "--port-file", "WORDGAME_PORT_FILE");
     }
 
     @Test

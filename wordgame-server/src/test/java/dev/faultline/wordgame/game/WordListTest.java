@@ -45,6 +45,17 @@ class WordListTest {
         assertThatThrownBy(() -> WordList.fromFile(f)).hasMessageContaining(":1: \"café\"");
     }
 
+    /** Letters that Unicode case mapping turns into A-Z (ı → I, ſ → S, ß → SS, K → k) are still not A-Z. */
+    @Test
+    void lettersThatCaseMapToAtoZAreRejected() throws Exception {
+        for (String word : new String[] {"p\u0131ano", "ba\u017Fe", "stra\u00DFe", "\u212Aite", "\u0130nto"}) {
+            Path f = Files.writeString(dir.resolve("w.txt"), "apple\n" + word + "\n");
+            assertThatThrownBy(() -> WordList.fromFile(f)).as(word)
+                    .isInstanceOf(WordList.InvalidWordListException.class)
+                    .hasMessageContaining(":2: \"" + word + "\" is not a word of letters A-Z only");
+        }
+    }
+
     @Test
     void emptyFileIsAnError() throws Exception {
         Path f = Files.writeString(dir.resolve("w.txt"), "# nothing\n");

@@ -134,6 +134,29 @@ class GameApiTest {
         assertThat(new JsonObject(guess(id, "Z").body()).getInteger("guesses_remaining")).isEqualTo(5);
     }
 
+    /**
+     * A guess is one ASCII letter: no Unicode case mapping makes another character count as one (dotless i
+     * upper-cases to I, the Kelvin sign lower-cases to k, sharp s upper-cases to SS).
+     */
+    @Test
+    void guessesOutsideAsciiLettersAre400EvenWhenTheyCaseMapToOne() {
+        String id = newGame().getString("id");
+        String[] bad = {
+            "\u0131", "\u0130", "\u212A", "\u212B", "\u00DF", "\u017F", "\uFF21", "\uFF41", "A\u0301",
+            "\u0301", "\u00C5", "\uD835\uDC00", "", "AB", "ab", "\u0000", "a ", " a",
+        };
+        for (String guess : bad) {
+            HttpResponse<String> r = guess(id, guess);
+            assertThat(r.statusCode()).as("guess U+%s", guess.codePoints().mapToObj(Integer::toHexString).toList())
+                    .isEqualTo(400);
+            assertThat(new JsonObject(r.body()).getString("error")).contains("exactly one letter A-Z");
+        }
+        JsonObject after = new JsonObject(guess(id, "l").body());
+        assertThat(after.getInteger("guesses_remaining")).as("no bad guess cost or revealed anything").isEqualTo(6);
+        assertThat(after.getString("current")).isEqualTo("___L_");
+        assertThat(new JsonObject(guess(id, "a").body()).getString("current")).isEqualTo("A__L_");
+    }
+
     @Test
     void invalidGuessOnUnknownGameIsStill400() {
         assertThat(guess("no-such-game", "AB").statusCode()).isEqualTo(400);

@@ -79,6 +79,43 @@ class RobustnessTest {
         }
     }
 
+    /**
+     * Transfer-Encoding together with Content-Length is how a request is smuggled past a front end that frames by
+     * Content-Length: the codec would let Transfer-Encoding win, so the "body" below would end after its empty chunk
+     * and the rest would be served as a second request. The server refuses the first one and closes instead.
+     */
+    @Test
+    void transferEncodingWithContentLengthIs400AndTheSmuggledRequestIsNeverServed() throws Exception {
+        try (TestServer s = TestServer.start()) {
+            String smuggled = "POST /new HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+            String body = "0\r\n\r\n" + smuggled;
+            String[] heads = {
+                "POST /new HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "POST /new HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n",
+                "POST /new HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, chunked\r\ncontent-length: "
+                        + body.length() + "\r\n\r\n",
+                "POST /new HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n",
+                "PUT /admin/faults HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n",
+            };
+            for (String head : heads) {
+                String answer = raw(s.port, head + body);
+                assertThat(answer).as(head).matches("(?s)HTTP/1\\.[01] 400 .*");
+                assertThat(answer.split("HTTP/1\\.[01] ", -1)).as("one answer only: " + answer).hasSize(2);
+                assertThat(answer).as(head).containsIgnoringCase("connection: close")
+                        .contains("{\"error\":\"").contains("Transfer-Encoding");
+            }
+            String afterAKeptAliveRequest = raw(s.port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + heads[0] + body);
+            assertThat(afterAKeptAliveRequest.split("HTTP/1\\.[01] ", -1)).as(afterAKeptAliveRequest).hasSize(3);
+            assertThat(afterAKeptAliveRequest).matches("(?s)HTTP/1\\.1 200 .*HTTP/1\\.1 400 .*");
+            assertThat(s.get("/metrics").body()).contains("wordgame_games_started_total 0.0");
+            assertThat(s.post("/new", "").statusCode()).isEqualTo(200);
+        }
+    }
+
     @Test
     void aFullStoreAnswers503WithRetryAfterAndIsNotReady() throws Exception {
         try (TestServer s = TestServer.start("--max-games", "3", "--words", words("apple").toString())) {

@@ -305,7 +305,7 @@ public final class ExperimentRun {
     public void publishVerdict(boolean passed) {
         try {
             java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(stack.wordgameUrl() + "/admin/status"))
+                            java.net.URI.create(stack.wordgameAdminUrl() + "/admin/status"))
                     .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject()
                             .put("code", passed ? 200 : 500)
                             .put("body", new JsonObject().put("hypotheses", passed ? "held" : "failed")).encode()))

@@ -47,7 +47,7 @@ final class FaultApplier {
                 Experiment.HttpFault h = (Experiment.HttpFault) f;
                 JsonObject body = new JsonObject().put("errorRate", h.errorRate()).put("errorCode", h.errorCode())
                         .put("latencyMs", h.latencyMs()).put("jitterMs", h.jitterMs()).put("paths", new JsonArray(h.paths()));
-                HttpResponse<String> r = send("PUT", stack.wordgameUrl() + "/admin/faults", body);
+                HttpResponse<String> r = send("PUT", stack.wordgameAdminUrl() + "/admin/faults", body);
                 if (r.statusCode() != 200) {
                     throw new IOException("setting HTTP faults answered " + r.statusCode() + ": " + r.body().strip());
                 }
@@ -65,7 +65,7 @@ final class FaultApplier {
         }
         active.clear();
         if (httpFaults) {
-            send("DELETE", stack.wordgameUrl() + "/admin/faults", null);
+            send("DELETE", stack.wordgameAdminUrl() + "/admin/faults", null);
             httpFaults = false;
         }
     }

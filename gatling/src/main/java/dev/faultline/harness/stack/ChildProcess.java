@@ -80,6 +80,42 @@ public final class ChildProcess implements AutoCloseable {
         throw new IOException(name + " was not healthy at " + url + " within " + deadline.toSeconds() + " s; see " + log);
     }
 
+    /**
+     * Waits until the process has written {@code file} (e.g. the ports it got, with {@code --port-file}) and returns
+     * its contents; fails with the log's last lines if the process dies or the deadline passes.
+     */
+    public String awaitFile(Path file, Duration deadline) throws IOException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < end) {
+            if (java.nio.file.Files.isRegularFile(file)) {
+                return java.nio.file.Files.readString(file);
+            }
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " before it was listening"
+                        + lastLines());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + name);
+            }
+        }
+        throw new IOException(name + " did not write " + file.getFileName() + " within " + deadline.toSeconds() + " s"
+                + lastLines());
+    }
+
+    /** The log's last lines, for an error message. */
+    private String lastLines() {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            return "; last lines of " + log + ":\n  " + String.join("\n  ",
+                    lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "; see " + log;
+        }
+    }
+
     public String name() {
         return name;
     }

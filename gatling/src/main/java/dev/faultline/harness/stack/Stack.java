@@ -78,6 +78,7 @@ public final class Stack implements AutoCloseable {
     private ChildProcess wordgame;
     private ChildProcess proxy;
     private int wordgamePort;
+    private int wordgameAdminPort;
     private int wordgameTlsPort;
     private TlsListener tls;
     private Proxy tlsEdge;
@@ -112,17 +113,15 @@ public final class Stack implements AutoCloseable {
         Files.createDirectories(logs);
         faults = FaultBackend.open(options.faultBackend());
         started.add(faults);
-        wordgamePort = freePort();
         proxyPort = freePort();
         proxyMetricsPort = freePort();
         ToxiproxyClient client = faults.client();
-        upstream = client.createProxy("upstream", "127.0.0.1:0", "127.0.0.1:" + wordgamePort);
         if (options.tls().isPresent()) {
-            wordgameTlsPort = freePort();
             keystores = new Keystores(options.runDir().resolve("tls"));
             tls = options.tls().get();
         }
-        startWordgame();
+        startWordgame(); // on ports it picks and reports (--port 0, --port-file)
+        upstream = client.createProxy("upstream", "127.0.0.1:0", "127.0.0.1:" + wordgamePort);
         startProxy(options.proxyRoute());
         // links listen on ports picked now: after every port chosen with freePort() is bound
         edge = client.createProxy("edge", "127.0.0.1:0", "127.0.0.1:" + proxyPort);
@@ -180,9 +179,16 @@ public final class Stack implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the word-game server: the first time on ports it picks itself (0) and reports in a port file, after a
+     * restart on the same ports (the links keep pointing at it); its admin API on a loopback port of its own, so
+     * that nothing reaching it through the proxy can change its faults.
+     */
     private void startWordgame() throws IOException {
+        Path portFile = options.runDir().resolve("wordgame-ports.json");
+        Files.deleteIfExists(portFile);
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(wordgamePort),
-                "--access-log=false"));
+                "--admin-port", "0", "--port-file", portFile.toString(), "--access-log=false"));
         if (tls != null) {
             // throwaway keys made for this run (Keystores); the password is no secret
             args.addAll(List.of("--tls-port", Integer.toString(wordgameTlsPort),
@@ -196,6 +202,13 @@ public final class Stack implements AutoCloseable {
                 options.runDir().resolve("logs").resolve("wordgame-server.log"));
         started.add(wordgame);
         wordgame.recordPid(options.runDir());
+        io.vertx.core.json.JsonObject ports = new io.vertx.core.json.JsonObject(
+                wordgame.awaitFile(portFile, HEALTH_DEADLINE));
+        wordgamePort = ports.getInteger("port");
+        wordgameAdminPort = ports.getInteger("adminPort");
+        if (tls != null) {
+            wordgameTlsPort = ports.getInteger("tlsPort");
+        }
         wordgame.awaitHealthy(wordgameUrl() + "/health", HEALTH_DEADLINE);
     }
 
@@ -311,6 +324,11 @@ public final class Stack implements AutoCloseable {
 
     public String wordgameUrl() {
         return "http://127.0.0.1:" + wordgamePort;
+    }
+
+    /** The word-game server's admin API (its own loopback listener): {@code <url>/admin/faults}. */
+    public synchronized String wordgameAdminUrl() {
+        return "http://127.0.0.1:" + wordgameAdminPort;
     }
 
     /** Where TLS load goes: the {@code tls-edge} link in front of the server's TLS listener. */

@@ -49,6 +49,17 @@ class StackTest {
                     HttpResponse.BodyHandlers.ofString()).body()).contains("proxy_requests_seconds_count");
             assertThat(children).allMatch(ChildProcess::alive);
             assertThat(Files.readString(runDir.resolve("proxy.yml"))).contains("forwardPort");
+
+            // the admin API is not reachable through the proxy's catch-all route, only on its own loopback port
+            String faults = "{\"errorRate\":1.0,\"errorCode\":500}";
+            HttpResponse<String> viaProxy = HTTP.send(HttpRequest.newBuilder(URI.create(stack.edgeUrl() + "/admin/faults"))
+                    .header("X-Forwarded-For", "203.0.113.9").PUT(HttpRequest.BodyPublishers.ofString(faults)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(viaProxy.statusCode()).as(viaProxy.body()).isIn(403, 404);
+            assertThat(post(stack.edgeUrl() + "/new", "").statusCode()).as("no fault was set").isEqualTo(200);
+            assertThat(stack.wordgameAdminUrl()).isNotEqualTo(stack.wordgameUrl());
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(stack.wordgameAdminUrl() + "/admin/faults")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         }
         assertThat(children).hasSize(2).noneMatch(ChildProcess::alive);
         assertThat(runDir.resolve("logs/wordgame-server.log")).exists();

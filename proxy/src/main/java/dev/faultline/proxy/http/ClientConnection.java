@@ -90,12 +90,12 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
     }
 
     @Override
-    public void bodyError(String message) {
+    public void bodyError(int status, String message) {
         Exchange target = bodyTarget;
         bodyTarget = null;
         readingBody = false;
         if (target != null) {
-            target.requestBodyError(message);
+            target.requestBodyError(status, message);
         }
         channel.close(); // the rest of the stream cannot be framed
     }

@@ -24,8 +24,11 @@ final class HttpReader {
         /** A piece of the body (released by the sink), the last one ending the message (it may be empty). */
         void content(ByteBuf data, boolean last);
 
-        /** The body cannot be framed (e.g. a malformed chunk): the message is cut short; nothing more is read. */
-        void bodyError(String message);
+        /**
+         * The body cannot be framed (e.g. a malformed chunk: 400) or is over the body limit (413): the message is cut
+         * short; nothing more is read.
+         */
+        void bodyError(int status, String message);
     }
 
     static final int MAX_LINE = 8192;
@@ -40,6 +43,8 @@ final class HttpReader {
     private static final int BROKEN = 7;
     private final boolean requests;
     private final int maxHeaderBytes;
+    /** Requests: the most body bytes a message may have (chunked bodies are checked chunk by chunk). */
+    private final long maxBodyBytes;
     private final ByteBufAllocator alloc;
     private final Sink sink;
     private ByteBuf cum;
@@ -56,9 +61,15 @@ final class HttpReader {
     /** Responses: the next one answers a HEAD request (no body whatever its fields say). */
     private boolean nextBodyless;
 
+    /** A reader without a body limit (answers). */
     HttpReader(boolean requests, int maxHeaderBytes, ByteBufAllocator alloc, Sink sink) {
+        this(requests, maxHeaderBytes, Long.MAX_VALUE, alloc, sink);
+    }
+
+    HttpReader(boolean requests, int maxHeaderBytes, long maxBodyBytes, ByteBufAllocator alloc, Sink sink) {
         this.requests = requests;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxBodyBytes = maxBodyBytes;
         this.alloc = alloc;
         this.sink = sink;
     }
@@ -438,6 +449,6 @@ final class HttpReader {
         state = BROKEN;
         scan = 0;
         cum.skipBytes(cum.readableBytes());
-        sink.bodyError(message);
+        sink.bodyError(400, message);
     }
 }

@@ -23,6 +23,7 @@ class HttpReaderTest {
         private StringBuilder body;
         HttpReader reader;
         boolean pauseAfterEach;
+        int bodyStatus;
 
         @Override
         public void head(Head head) {
@@ -48,7 +49,8 @@ class HttpReaderTest {
         }
 
         @Override
-        public void bodyError(String message) {
+        public void bodyError(int status, String message) {
+            bodyStatus = status;
             events.add("X " + message);
         }
     }

@@ -39,7 +39,8 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
         this.pools = forwarder.pools(channel.eventLoop());
         this.poolByRoute = new UpstreamPool[forwarder.routeCount()];
         this.laneByRoute = new Deadlines[forwarder.routeCount()];
-        this.reader = new HttpReader(true, maxHeaderBytes, channel.alloc(), this);
+        this.reader = new HttpReader(true, maxHeaderBytes, forwarder.config.limits().maxBodyBytes(), channel.alloc(),
+                this);
     }
 
     @Override

@@ -186,13 +186,22 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
                 + forwarder.config.limits().headerTimeout().toMillis() + " ms"));
     }
 
-    /** The answer of {@code ex} is complete: the rest of its body (if any) is dropped; the next request goes on. */
+    /**
+     * The answer of {@code ex} is complete: the rest of its body (if any) is dropped; the next request goes on, unless
+     * the answer closes the connection.
+     */
     void answered(Exchange ex) {
         if (current != ex) {
             return;
         }
         current = null;
         pausedForBody = false;
+        if (!ex.keepAlive) {
+            // the answer said Connection: close: nothing after this request is read, not even what is buffered
+            // (the close may still wait for the answer's last bytes to leave)
+            reader.release();
+            return;
+        }
         if (!readingBody && channel.isActive()) {
             reader.resume();
             headClock();

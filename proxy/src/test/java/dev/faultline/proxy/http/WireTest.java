@@ -274,4 +274,28 @@ class WireTest {
         assertThat(upstream.completed).isEmpty();
         assertThat(upstream.uris).doesNotContain("/cr");
     }
+
+    @Test
+    void nothingPipelinedAfterAnAnswerThatClosesTheConnectionIsReadOrForwarded() throws Exception {
+        warmPools(proxy.port); // an idle upstream connection makes forwarding immediate (no connect to race the close)
+        refusedAndClosed(proxy.port, "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: something-else\r\n\r\nabc"
+                + "GET /after-417 HTTP/1.1\r\nHost: x\r\n\r\n", 417);
+        List<Answer> old = RawHttp.exchange(proxy.port, "GET * HTTP/1.0\r\n\r\nGET /after-404 HTTP/1.1\r\nHost: x\r\n\r\n", 2);
+        assertThat(old).extracting(Answer::status).containsExactly(404); // HTTP/1.0 without keep-alive: then closed
+        try (RunningProxy small = new RunningProxy("limits: {maxBodyBytes: 1KiB}\npaths:\n- path: /*\n  forwardPort: "
+                + upstream.port() + "\n")) {
+            warmPools(small.port);
+            refusedAndClosed(small.port, "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1100\r\n\r\n" + "a".repeat(1100)
+                    + "GET /after-413 HTTP/1.1\r\nHost: x\r\n\r\n", 413);
+        }
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                .until(() -> upstream.uris.stream().noneMatch(u -> u.startsWith("/after")));
+    }
+
+    /** Leaves an idle upstream connection in the pool of every event loop (connections go to the loops in turn). */
+    private static void warmPools(int port) throws Exception {
+        for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors(); i++) {
+            assertThat(RawHttp.exchange(port, "GET /warm HTTP/1.1\r\nHost: x\r\n\r\n", 1).get(0).status()).isEqualTo(200);
+        }
+    }
 }

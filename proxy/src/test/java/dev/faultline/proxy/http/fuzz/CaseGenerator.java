@@ -66,7 +66,7 @@ final class CaseGenerator {
         for (int f = r.nextInt(4); f > 0; f--) {
             s.append("X-F").append(f).append(":").append(r.nextBoolean() ? " " : "").append(value(r)).append(eol);
         }
-        if (last && r.nextInt(8) == 0) {
+        if (r.nextInt(last ? 8 : 16) == 0) {
             s.append("Connection: close").append(eol);
         } else if (http10 && r.nextBoolean()) {
             s.append("Connection: keep-alive").append(eol);
@@ -157,7 +157,7 @@ final class CaseGenerator {
     }
 
     private static String lengthVariant(Random r, String v) {
-        long n = Long.parseLong(v);
+        long n = v.length() > 15 ? 0 : Long.parseLong(v); // an earlier mutation may have made it any length
         return switch (r.nextInt(8)) {
             case 0 -> v;
             case 1 -> "0" + v;
@@ -171,7 +171,7 @@ final class CaseGenerator {
     }
 
     private static String sizeVariant(Random r, String hex) {
-        long n = Long.parseLong(hex, 16);
+        long n = hex.length() > 15 ? 0 : Long.parseLong(hex, 16);
         return switch (r.nextInt(13)) {
             case 0 -> "0x" + hex;
             case 1 -> hex + "x";

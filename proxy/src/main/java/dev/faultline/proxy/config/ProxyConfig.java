@@ -31,7 +31,7 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
     /** Bounds on what clients and upstreams may cost. */
     public record Limits(int maxHeaderBytes, long maxBodyBytes, int replayBufferBytes, Duration idleTimeout,
                          Duration requestTimeout, Duration shutdownTimeout, int maxConnectionsPerRoute,
-                         int maxInFlight) {
+                         int maxInFlight, Duration headerTimeout) {
     }
 
     /** One route: which requests, where they go, and how they are protected. */
@@ -115,7 +115,7 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
                 t.fraction("samplingRatio", 1.0), t.string("serviceName", "faultline-proxy"));
         Node l = root.child("limits");
         l.rejectUnknown(Set.of("maxHeaderBytes", "maxBodyBytes", "replayBufferBytes", "idleTimeout", "requestTimeout",
-                "shutdownTimeout", "maxConnectionsPerRoute", "maxInFlight"));
+                "shutdownTimeout", "maxConnectionsPerRoute", "maxInFlight", "headerTimeout"));
         Limits limits = new Limits(
                 (int) l.bytes("maxHeaderBytes", 16 << 10, 1 << 10, 1 << 20),
                 l.bytes("maxBodyBytes", 10 << 20, 0, 1L << 32),
@@ -124,7 +124,8 @@ public record ProxyConfig(String host, int port, boolean accessLog, Metrics metr
                 l.duration("requestTimeout", Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1)),
                 l.duration("shutdownTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10)),
                 l.integer("maxConnectionsPerRoute", 256, 1, 100_000),
-                l.integer("maxInFlight", 10_000, 1, 1_000_000));
+                l.integer("maxInFlight", 10_000, 1, 1_000_000),
+                l.duration("headerTimeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(1)));
         List<Route> routes = new ArrayList<>();
         for (Node r : root.list("paths")) {
             routes.add(route(routes.size(), r));

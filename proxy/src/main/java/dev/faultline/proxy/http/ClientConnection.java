@@ -12,6 +12,11 @@ import java.util.Map;
  * order (the head of a pipelined request is not read until the answer before it is complete, and reading pauses
  * while such bytes wait); a request's body goes to its exchange, which may pause reading while the upstream cannot
  * take more.
+ *
+ * <p>A request head must arrive whole within {@code limits.headerTimeout} of its first byte (empty lines before it
+ * count), else the client gets 408 and the connection closes; the time before that first byte is the idle
+ * timeout's. The bound is a link in the event loop's {@link Deadlines} lane for that duration, made only when a head
+ * is still partial after a read.
  */
 final class ClientConnection extends Endpoint implements HttpReader.Sink {
     final Forwarder forwarder;
@@ -31,6 +36,14 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
     /** Between a request's head and the end of its body. */
     private boolean readingBody;
     private boolean pausedForBody;
+    /** Bounds the head being read (see the class comment); counting down when linked into {@link #headLane}. */
+    private final Deadlines headLane;
+    private final Deadlines.Entry headTimer = new Deadlines.Entry() {
+        @Override
+        void expired() {
+            headTimedOut();
+        }
+    };
 
     ClientConnection(Forwarder forwarder, Channel channel, int maxHeaderBytes, long idleTimeoutMillis) {
         super(idleTimeoutMillis);
@@ -39,7 +52,9 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
         this.pools = forwarder.pools(channel.eventLoop());
         this.poolByRoute = new UpstreamPool[forwarder.routeCount()];
         this.laneByRoute = new Deadlines[forwarder.routeCount()];
-        this.reader = new HttpReader(true, maxHeaderBytes, channel.alloc(), this);
+        this.reader = new HttpReader(true, maxHeaderBytes, forwarder.config.limits().maxBodyBytes(), channel.alloc(),
+                this);
+        this.headLane = forwarder.lane(channel.eventLoop(), forwarder.config.limits().headerTimeout().toNanos());
     }
 
     @Override
@@ -55,6 +70,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
         if (msg instanceof ByteBuf buf) {
             touch();
             reader.feed(buf);
+            headClock();
             if (reader.paused() && reader.hasBuffered()) {
                 updateAutoRead(); // a pipelined request waits: read no more until it is its turn
             }
@@ -65,6 +81,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
 
     @Override
     public void head(Head head) {
+        headLane.remove(headTimer);
         Exchange ex = forwarder.exchange(this, head);
         current = ex;
         bodyTarget = ex;
@@ -90,12 +107,12 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
     }
 
     @Override
-    public void bodyError(String message) {
+    public void bodyError(int status, String message) {
         Exchange target = bodyTarget;
         bodyTarget = null;
         readingBody = false;
         if (target != null) {
-            target.requestBodyError(message);
+            target.requestBodyError(status, message);
         }
         channel.close(); // the rest of the stream cannot be framed
     }
@@ -128,6 +145,7 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
         }
         bodyTarget = null;
         reader.release();
+        headLane.remove(headTimer);
         super.channelInactive(ctx);
     }
 
@@ -151,15 +169,42 @@ final class ClientConnection extends Endpoint implements HttpReader.Sink {
         }
     }
 
-    /** The answer of {@code ex} is complete: the rest of its body (if any) is dropped; the next request goes on. */
+    /** Starts the head's countdown when a head has begun and is not complete (a no-op otherwise, or when counting). */
+    private void headClock() {
+        if (headTimer.lane == null && reader.awaitingHead()) {
+            headLane.add(headTimer, System.nanoTime());
+        }
+    }
+
+    /** The head did not arrive within the bound: 408, and nothing more is read. */
+    private void headTimedOut() {
+        if (!channel.isActive() || !reader.awaitingHead()) {
+            return;
+        }
+        reader.release();
+        head(Head.malformed(408, "request head not received within "
+                + forwarder.config.limits().headerTimeout().toMillis() + " ms"));
+    }
+
+    /**
+     * The answer of {@code ex} is complete: the rest of its body (if any) is dropped; the next request goes on, unless
+     * the answer closes the connection.
+     */
     void answered(Exchange ex) {
         if (current != ex) {
             return;
         }
         current = null;
         pausedForBody = false;
+        if (!ex.keepAlive) {
+            // the answer said Connection: close: nothing after this request is read, not even what is buffered
+            // (the close may still wait for the answer's last bytes to leave)
+            reader.release();
+            return;
+        }
         if (!readingBody && channel.isActive()) {
             reader.resume();
+            headClock();
         }
         if (channel.isActive()) {
             updateAutoRead();

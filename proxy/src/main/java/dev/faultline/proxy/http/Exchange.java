@@ -300,11 +300,11 @@ final class Exchange extends Deadlines.Entry {
         data.release(); // nothing to forward (e.g. Content-Length: 0)
     }
 
-    /** The request body could not be framed: the client gets 400 (or its connection closes mid-answer). */
-    void requestBodyError(String message) {
+    /** The request body could not be framed (400) or is too large (413); or the connection closes mid-answer. */
+    void requestBodyError(int status, String message) {
         keepAlive = false;
         cancelBodyTimer();
-        fail(400, message, null);
+        fail(status, message, null);
     }
 
     /** A piece of a streamed body upstream, framed as a chunk when the body goes chunked. */

@@ -91,14 +91,16 @@ final class Forwarder {
         if (slot >= 0 && slot < byRoute.length && byRoute[slot] != null) {
             return byRoute[slot];
         }
-        EventLoop loop = conn.channel.eventLoop();
-        long nanos = route.timeout().toNanos();
-        Deadlines lane = lanes.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(nanos,
-                n -> new Deadlines(loop, n));
+        Deadlines lane = lane(conn.channel.eventLoop(), route.timeout().toNanos());
         if (slot >= 0 && slot < byRoute.length) {
             byRoute[slot] = lane;
         }
         return lane;
+    }
+
+    /** The timeouts of {@code nanos} on {@code loop} (attempts and request heads alike; used only on that loop). */
+    Deadlines lane(EventLoop loop, long nanos) {
+        return lanes.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(nanos, n -> new Deadlines(loop, n));
     }
 
     int routeCount() {

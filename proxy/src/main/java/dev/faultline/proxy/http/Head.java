@@ -35,6 +35,11 @@ final class Head {
     /** Declared Content-Length, or -1. */
     long contentLength = -1;
     boolean chunked;
+    /**
+     * The Content-Length field lines are not forwarded as received (several equal ones, a list, leading zeros): one
+     * {@code Content-Length} with the value in canonical decimal takes their place.
+     */
+    boolean rewriteLength;
     /** A response whose body ends when the connection closes. */
     boolean closeDelimited;
     boolean connectionClose;
@@ -161,6 +166,12 @@ final class Head {
             n = n * 10 + (c - '0');
         }
         return n;
+    }
+
+    /** Whether field {@code i}'s value is a number written with a leading zero (as in {@code 010}). */
+    boolean leadingZero(int i) {
+        int start = fields[i * F + 2];
+        return fields[i * F + 3] - start > 1 && bytes[start] == '0';
     }
 
     /** Writes field {@code i} as a line: {@code name: value CRLF}. */

@@ -29,6 +29,11 @@ final class HeadParser {
     private HeadParser() {
     }
 
+    /** Whether {@code c} (a byte as read) may be in a token (RFC 9110 §5.6.2). */
+    static boolean tchar(byte c) {
+        return c >= 0 && TCHAR[c];
+    }
+
     /** The head in {@code b} (without its empty line); {@code firstLine}: the start line's length with its LF. */
     static Head parse(boolean requests, byte[] b, int firstLine) {
         Head h = new Head(b);
@@ -57,7 +62,7 @@ final class HeadParser {
             i = lf + 1;
         }
         err = framing(requests, h);
-        return err == null ? h : fail(requests, err);
+        return err == null || h.error != 0 ? h : fail(requests, err);
     }
 
     private static Head fail(boolean requests, String message) {
@@ -182,25 +187,9 @@ final class HeadParser {
     }
 
     private static String field(Head h, byte[] b, int start, int end, int lineEnd) {
-        if (start == end) {
-            return "malformed header field";
-        }
-        if (b[start] == ' ' || b[start] == '\t') {
-            return "obsolete line folding is not accepted";
-        }
-        int colon = -1;
-        for (int i = start; i < end; i++) {
-            byte c = b[i];
-            if (c == ':') {
-                colon = i;
-                break;
-            }
-            if (c < 0 || !TCHAR[c]) {
-                return "malformed header field name";
-            }
-        }
-        if (colon <= start) {
-            return "malformed header field";
+        int colon = fieldLine(b, start, end);
+        if (colon < 0) {
+            return fieldLineError(colon);
         }
         int vs = colon + 1;
         while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
@@ -210,62 +199,139 @@ final class HeadParser {
         while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
             ve--;
         }
-        for (int i = vs; i < ve; i++) {
-            byte c = b[i];
-            if (c >= 0 && c < 0x20 && c != '\t' || c == 0x7f) {
-                return "control character in a header field";
-            }
-        }
         h.addField(start, colon, vs, ve, lineEnd);
         return null;
+    }
+
+    private static final String[] FIELD_ERRORS = {"malformed header field", "obsolete line folding is not accepted",
+        "malformed header field name", "control character in a header field"};
+
+    /**
+     * Checks the field line {@code b[start, end)} (without its line end): a token name, a colon right after it, a
+     * value without control characters (but HTAB). Returns the colon's index, or a negative code for
+     * {@link #fieldLineError}.
+     */
+    static int fieldLine(byte[] b, int start, int end) {
+        if (start == end) {
+            return -1;
+        }
+        if (b[start] == ' ' || b[start] == '\t') {
+            return -2;
+        }
+        int colon = -1;
+        for (int i = start; i < end; i++) {
+            byte c = b[i];
+            if (c == ':') {
+                colon = i;
+                break;
+            }
+            if (c < 0 || !TCHAR[c]) {
+                return -3;
+            }
+        }
+        if (colon <= start) {
+            return -1;
+        }
+        for (int i = colon + 1; i < end; i++) {
+            byte c = b[i];
+            if (c >= 0 && c < 0x20 && c != '\t' || c == 0x7f) {
+                return -4;
+            }
+        }
+        return colon;
+    }
+
+    /** The message for a negative {@link #fieldLine} result. */
+    static String fieldLineError(int code) {
+        return FIELD_ERRORS[-code - 1];
     }
 
     /** Content-Length, Transfer-Encoding and Connection. */
     private static String framing(boolean requests, Head h) {
         String te = null;
+        int lengths = 0;
         for (int i = 0; i < h.size(); i++) {
             int n = h.nameLength(i);
             if (n == 14 && h.nameIs(i, "content-length")) {
                 long v = h.digits(i);
-                if (v < 0) {
-                    v = lengthValue(h.value(i));
+                if (v < 0 || h.leadingZero(i)) {
+                    h.rewriteLength = true; // a list, or leading zeros: forwarded as one canonical field
+                    v = v < 0 ? lengthValue(h.value(i)) : v;
                 }
-                if (v < 0 || (h.contentLength >= 0 && h.contentLength != v)) {
-                    return v < 0 ? "Content-Length is not a number" : "conflicting Content-Length fields";
+                if (v == -1) {
+                    return "Content-Length is not a number";
+                }
+                if (v == -2 || (h.contentLength >= 0 && h.contentLength != v)) {
+                    return "conflicting Content-Length fields";
                 }
                 h.contentLength = v;
+                if (++lengths > 1) {
+                    h.rewriteLength = true;
+                }
             } else if (n == 17 && h.nameIs(i, "transfer-encoding")) {
                 te = te == null ? h.value(i) : te + "," + h.value(i);
             } else if (n == 10 && h.nameIs(i, "connection")) {
                 connection(h, h.value(i));
             }
         }
-        if (te != null) {
-            String[] codings = te.toLowerCase(Locale.ROOT).split(",");
-            int chunked = 0;
-            for (String c : codings) {
-                if (c.strip().equals("chunked")) {
-                    chunked++;
-                }
+        if (te == null) {
+            return null;
+        }
+        // every Transfer-Encoding line is one list, judged whole; empty elements do not count (RFC 9110 §5.6.1)
+        String[] codings = te.split(",");
+        int count = 0;
+        int chunked = 0;
+        String other = null;
+        String last = null;
+        boolean malformed = false;
+        for (String c : codings) {
+            String coding = c.strip();
+            if (coding.isEmpty()) {
+                continue;
             }
-            boolean lastChunked = codings.length > 0 && codings[codings.length - 1].strip().equals("chunked");
-            if (requests) {
-                if (h.http10) {
-                    return "Transfer-Encoding in an HTTP/1.0 request";
-                }
-                if (h.contentLength >= 0) {
-                    return "both Content-Length and Transfer-Encoding";
-                }
-                if (!lastChunked || chunked != 1) {
-                    return "unsupported Transfer-Encoding";
-                }
-                h.chunked = true;
-            } else {
-                h.contentLength = -1; // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3)
-                h.chunked = lastChunked && chunked == 1; // else the body ends with the connection
+            count++;
+            last = coding;
+            if (coding.equalsIgnoreCase("chunked")) {
+                chunked++;
+            } else if (!isToken(coding)) {
+                malformed = true; // parameters, quotes, spaces: no coding the proxy knows
+            } else if (other == null) {
+                other = coding;
             }
         }
+        boolean lastChunked = last != null && last.equalsIgnoreCase("chunked");
+        if (!requests) {
+            h.contentLength = -1; // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3)
+            h.chunked = lastChunked && chunked == 1; // else the body ends with the connection
+            return null;
+        }
+        if (h.http10) {
+            return "Transfer-Encoding in an HTTP/1.0 request";
+        }
+        if (h.contentLength >= 0) {
+            return "both Content-Length and Transfer-Encoding";
+        }
+        if (malformed || !lastChunked || chunked != 1) {
+            return "unsupported Transfer-Encoding"; // RFC 9112 §6.3: chunked must be final, and applied once
+        }
+        if (count > 1) {
+            // chunked last, after codings the proxy does not decode (RFC 9112 §6.1: 501)
+            h.error = 501;
+            h.errorMessage = "transfer coding " + Forwarder.truncate(other) + " is not implemented (only chunked)";
+            return h.errorMessage;
+        }
+        h.chunked = true;
         return null;
+    }
+
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void connection(Head h, String value) {
@@ -281,9 +347,10 @@ final class HeadParser {
         }
     }
 
-    /** A Content-Length value (digits, or a list of the same digits), or -1. */
+    /** A Content-Length value (digits, or a list of the same digits): the value, -1 when malformed, -2 when differing. */
     private static long lengthValue(String v) {
         long value = -1;
+        boolean differ = false;
         for (String part : v.split(",", -1)) {
             String p = part.strip();
             if (p.isEmpty() || p.length() > 18) {
@@ -297,11 +364,9 @@ final class HeadParser {
                 }
                 n = n * 10 + (c - '0');
             }
-            if (value >= 0 && value != n) {
-                return -1;
-            }
+            differ |= value >= 0 && value != n;
             value = n;
         }
-        return value;
+        return differ ? -2 : value;
     }
 }

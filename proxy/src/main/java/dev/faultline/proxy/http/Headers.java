@@ -26,11 +26,20 @@ final class Headers {
         int runStart = -1;
         int runEnd = -1;
         for (int i = 0; i < h.size(); i++) {
-            boolean keep = !in(HOP_BY_HOP, h, i) && !in(TRACE, h, i) && !in(REQUEST_OWN, h, i) && !namedInConnection(h, i);
+            boolean keep = !in(HOP_BY_HOP, h, i) && !in(TRACE, h, i) && !in(REQUEST_OWN, h, i) && !namedInConnection(h, i)
+                    && !(h.rewriteLength && in(CONTENT_LENGTH, h, i));
             runStart = copy(h, i, keep, runStart, runEnd, out);
             runEnd = h.lineEnd(i);
         }
         flush(h, runStart, runEnd, out);
+        canonicalLength(h, true, out);
+    }
+
+    /** One Content-Length in canonical decimal in place of the lines not copied (see {@link Head#rewriteLength}). */
+    private static void canonicalLength(Head h, boolean keepLength, HeadBuilder out) {
+        if (h.rewriteLength && keepLength && h.contentLength >= 0) {
+            out.field("Content-Length", Long.toString(h.contentLength));
+        }
     }
 
     /**
@@ -41,12 +50,13 @@ final class Headers {
         int runStart = -1;
         int runEnd = -1;
         for (int i = 0; i < h.size(); i++) {
-            boolean keep = !in(HOP_BY_HOP, h, i) && !in(RESPONSE_OWN, h, i) && (keepLength || !in(CONTENT_LENGTH, h, i))
-                    && !namedInConnection(h, i);
+            boolean keep = !in(HOP_BY_HOP, h, i) && !in(RESPONSE_OWN, h, i)
+                    && (keepLength && !h.rewriteLength || !in(CONTENT_LENGTH, h, i)) && !namedInConnection(h, i);
             runStart = copy(h, i, keep, runStart, runEnd, out);
             runEnd = h.lineEnd(i);
         }
         flush(h, runStart, runEnd, out);
+        canonicalLength(h, keepLength, out);
     }
 
     /**

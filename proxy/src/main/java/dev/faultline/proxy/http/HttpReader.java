@@ -8,9 +8,12 @@ import io.netty.buffer.Unpooled;
  * An HTTP/1.x message reader for one connection, fed the bytes as they are read: heads become {@link Head}s (field
  * lines kept as bytes), bodies are handed on as slices of what was read, whether framed by Content-Length, chunked
  * (decoded) or, for responses, ended by the connection's close. Strict where framing is at stake: a request with
- * both Content-Length and Transfer-Encoding, conflicting lengths, a transfer coding other than chunked last,
- * obsolete line folding or control characters is malformed, and after a malformed message the reader reads
- * nothing more. Limits: the start line (8 KiB), the header block (configured), a chunk-size line (4 KiB).
+ * both Content-Length and Transfer-Encoding, conflicting lengths, a transfer coding other than a single chunked,
+ * obsolete line folding, control characters or a bare CR before it is malformed; a chunked body follows the grammar
+ * to the letter (hexadecimal sizes, extensions as tokens or quoted strings, CRLF line ends, trailer fields checked
+ * like header fields); after a malformed message the reader reads nothing more. Limits: the start line (8 KiB), the
+ * header block (configured), a chunk-size line (4 KiB), a request body (configured: a chunked body's sizes are
+ * counted as they are read, so a chunk that would go over is refused at its size line).
  *
  * <p>Every method runs on the connection's event loop. The sink may call {@link #pause()} and {@link #resume()} from
  * inside its callbacks; a pause takes effect at the next message's head (the bytes after it stay buffered).
@@ -24,8 +27,11 @@ final class HttpReader {
         /** A piece of the body (released by the sink), the last one ending the message (it may be empty). */
         void content(ByteBuf data, boolean last);
 
-        /** The body cannot be framed (e.g. a malformed chunk): the message is cut short; nothing more is read. */
-        void bodyError(String message);
+        /**
+         * The body cannot be framed (e.g. a malformed chunk: 400) or is over the body limit (413): the message is cut
+         * short; nothing more is read.
+         */
+        void bodyError(int status, String message);
     }
 
     static final int MAX_LINE = 8192;
@@ -40,6 +46,8 @@ final class HttpReader {
     private static final int BROKEN = 7;
     private final boolean requests;
     private final int maxHeaderBytes;
+    /** Requests: the most body bytes a message may have (chunked bodies are checked chunk by chunk). */
+    private final long maxBodyBytes;
     private final ByteBufAllocator alloc;
     private final Sink sink;
     private ByteBuf cum;
@@ -53,12 +61,22 @@ final class HttpReader {
     private boolean parsing;
     private boolean again;
     private boolean released;
+    /** Bytes of the current chunked body so far, counted at each chunk-size line. */
+    private long chunkedLength;
+    /** Something of the next head (if only empty lines) was read: see {@link #awaitingHead()}. */
+    private boolean headStarted;
     /** Responses: the next one answers a HEAD request (no body whatever its fields say). */
     private boolean nextBodyless;
 
+    /** A reader without a body limit (answers). */
     HttpReader(boolean requests, int maxHeaderBytes, ByteBufAllocator alloc, Sink sink) {
+        this(requests, maxHeaderBytes, Long.MAX_VALUE, alloc, sink);
+    }
+
+    HttpReader(boolean requests, int maxHeaderBytes, long maxBodyBytes, ByteBufAllocator alloc, Sink sink) {
         this.requests = requests;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxBodyBytes = maxBodyBytes;
         this.alloc = alloc;
         this.sink = sink;
     }
@@ -103,6 +121,14 @@ final class HttpReader {
     /** Bytes read but not yet delivered. */
     boolean hasBuffered() {
         return cum != null && cum.isReadable();
+    }
+
+    /**
+     * Waiting for the rest of a head that has begun (empty lines before it count), and not paused: the time a
+     * request head takes is bounded from here.
+     */
+    boolean awaitingHead() {
+        return state == HEAD && !paused && !released && (headStarted || hasBuffered());
     }
 
     /** Between messages (nothing of one read yet). */
@@ -226,7 +252,10 @@ final class HttpReader {
         }
     }
 
-    /** Empty lines before a message are ignored (RFC 9112 §2.2). False when nothing else is there yet. */
+    /**
+     * Empty lines (CRLF or LF) before a message are ignored (RFC 9112 §2.2); a bare CR there is malformed. False when
+     * nothing else is there yet.
+     */
     private boolean skipEmptyLines() {
         if (scan > 0) {
             return true; // inside a partial head
@@ -235,13 +264,21 @@ final class HttpReader {
         int end = cum.writerIndex();
         while (i < end) {
             byte b = cum.getByte(i);
-            if (b != '\r' && b != '\n') {
-                break;
+            if (b == '\n') {
+                i++;
+            } else if (b != '\r' || i + 1 == end) {
+                break; // the start line, or a CR whose LF may come next
+            } else if (cum.getByte(i + 1) == '\n') {
+                i += 2;
+            } else {
+                deliverHead(requests ? Head.malformed(400, "bare CR before a request")
+                        : Head.malformed(502, "malformed upstream answer: bare CR before the status line"));
+                return false;
             }
-            i++;
         }
+        headStarted |= i > cum.readerIndex();
         cum.readerIndex(i);
-        return i < end;
+        return i < end && cum.getByte(i) != '\r';
     }
 
     private boolean readHead() {
@@ -298,6 +335,7 @@ final class HttpReader {
     }
 
     private void deliverHead(Head h) {
+        headStarted = false;
         if (h.error != 0) {
             state = BROKEN;
             cum.skipBytes(cum.readableBytes());
@@ -312,6 +350,7 @@ final class HttpReader {
             body = false;
         } else if (h.chunked) {
             state = CHUNK_SIZE;
+            chunkedLength = 0;
             body = true;
         } else if (h.contentLength > 0) {
             state = FIXED;
@@ -336,6 +375,7 @@ final class HttpReader {
         }
     }
 
+    /** {@code chunk-size [chunk-ext] CRLF} (RFC 9112 §7.1), or {@code last-chunk}. */
     private boolean readChunkSize() {
         int start = cum.readerIndex();
         int end = cum.writerIndex();
@@ -346,35 +386,39 @@ final class HttpReader {
             }
             return false;
         }
+        if (lf == start || cum.getByte(lf - 1) != '\r') {
+            bodyError(CRLF_MISSING);
+            return false;
+        }
+        int lineEnd = lf - 1;
         long size = 0;
-        int digits = 0;
         int i = start;
-        for (; i < lf; i++) {
-            int d = Character.digit((char) cum.getByte(i), 16);
+        for (; i < lineEnd; i++) {
+            int d = ChunkGrammar.hex(cum.getByte(i));
             if (d < 0) {
                 break;
             }
-            if (++digits > 15) {
+            if (i - start >= 15) {
                 bodyError("chunk size is too large");
                 return false;
             }
             size = size * 16 + d;
-        }
-        if (digits == 0) {
-            bodyError("malformed chunk size");
-            return false;
-        }
-        for (; i < lf; i++) { // chunk extensions are ignored, but must not hold control characters
-            byte b = cum.getByte(i);
-            if (b == '\r' && i == lf - 1) {
-                break;
-            }
-            if (b != '\t' && (b < 0x20 || b == 0x7f)) {
-                bodyError("malformed chunk extension");
+            if (size > maxBodyBytes - chunkedLength) {
+                bodyError(413, "request body is larger than " + maxBodyBytes + " bytes");
                 return false;
             }
         }
+        if (i == start) {
+            bodyError("malformed chunk size");
+            return false;
+        }
+        int ext = ChunkGrammar.extensions(cum, i, lineEnd);
+        if (ext != lineEnd) {
+            bodyError(ext == i ? "malformed chunk size" : "malformed chunk extension");
+            return false;
+        }
         cum.readerIndex(lf + 1);
+        chunkedLength += size;
         if (size == 0) {
             state = TRAILERS;
             scan = 0;
@@ -385,26 +429,30 @@ final class HttpReader {
         return true;
     }
 
-    /** The CRLF (or bare LF) after a chunk's data. */
+    private static final String CRLF_MISSING = "chunk line does not end with CRLF";
+
+    /** The CRLF after a chunk's data. */
     private boolean readChunkEnd() {
         int n = cum.readableBytes();
-        if (n == 0) {
-            return false;
-        }
-        byte b = cum.getByte(cum.readerIndex());
-        int eol = b == '\n' ? 1 : b == '\r' && n >= 2 && cum.getByte(cum.readerIndex() + 1) == '\n' ? 2 : 0;
-        if (eol == 0) {
-            if (b != '\r' || n >= 2) {
+        if (n < 2) {
+            if (n == 1 && cum.getByte(cum.readerIndex()) != '\r') {
                 bodyError("malformed chunked body (no CRLF after a chunk)");
             }
             return false;
         }
-        cum.skipBytes(eol);
+        if (cum.getByte(cum.readerIndex()) != '\r' || cum.getByte(cum.readerIndex() + 1) != '\n') {
+            bodyError("malformed chunked body (no CRLF after a chunk)");
+            return false;
+        }
+        cum.skipBytes(2);
         state = CHUNK_SIZE;
         return true;
     }
 
-    /** Trailer fields are read, bounded like a header block, and dropped. */
+    /**
+     * Trailer fields are read, bounded like a header block, checked like header fields (a request line there is
+     * malformed, not a trailer), and dropped.
+     */
     private boolean readTrailers() {
         int start = cum.readerIndex();
         int end = cum.writerIndex();
@@ -417,7 +465,11 @@ final class HttpReader {
                 }
                 return false;
             }
-            int lineEnd = lf > from && cum.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+            if (lf == from || cum.getByte(lf - 1) != '\r') {
+                bodyError(CRLF_MISSING);
+                return false;
+            }
+            int lineEnd = lf - 1;
             scan = lf + 1 - start;
             if (scan > maxHeaderBytes + 2) {
                 bodyError("trailer block is larger than " + maxHeaderBytes + " bytes");
@@ -430,14 +482,25 @@ final class HttpReader {
                 sink.content(Unpooled.EMPTY_BUFFER, true);
                 return true;
             }
+            byte[] line = new byte[lineEnd - from];
+            cum.getBytes(from, line);
+            int colon = HeadParser.fieldLine(line, 0, line.length);
+            if (colon < 0) {
+                bodyError("malformed trailer section: " + HeadParser.fieldLineError(colon));
+                return false;
+            }
         }
     }
 
     /** A body that cannot be framed: the message and the connection are over. */
     private void bodyError(String message) {
+        bodyError(400, message);
+    }
+
+    private void bodyError(int status, String message) {
         state = BROKEN;
         scan = 0;
         cum.skipBytes(cum.readableBytes());
-        sink.bodyError(message);
+        sink.bodyError(status, message);
     }
 }

@@ -183,7 +183,7 @@ final class UpstreamPool {
         }
 
         @Override
-        public void bodyError(String message) {
+        public void bodyError(int status, String message) {
             Exchange ex = exchange;
             exchange = null;
             reader.release();

@@ -63,6 +63,7 @@ class ProxyConfigTest {
         assertThat(c.accessLog()).isTrue();
         assertThat(c.limits().maxBodyBytes()).isEqualTo(10 << 20);
         assertThat(c.limits().replayBufferBytes()).isEqualTo(64 << 10);
+        assertThat(c.limits().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
         ProxyConfig.Route r = c.paths().get(0);
         assertThat(r.method()).isEmpty();
         assertThat(r.maxRetry()).isZero();
@@ -89,6 +90,8 @@ class ProxyConfigTest {
                 .hasMessage("paths[0].circuitBreaking.maxError: 0 is not between 1 and 10000");
         assertThatThrownBy(() -> parse(oneRoute("  rateLimiting: {expiration: 1s}\n")))
                 .hasMessage("paths[0].rateLimiting.maxAmount: is missing");
+        assertThatThrownBy(() -> parse("limits: {headerTimeout: 10ms}\n" + oneRoute("")))
+                .hasMessageStartingWith("limits.headerTimeout: ");
         assertThatThrownBy(() -> parse("port: 70000\n" + oneRoute("")))
                 .hasMessage("port: 70000 is not between 0 and 65535");
         assertThatThrownBy(() -> parse("limits: {maxBodyBytes: lots}\n" + oneRoute("")))

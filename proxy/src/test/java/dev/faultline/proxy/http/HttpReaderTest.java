@@ -23,6 +23,7 @@ class HttpReaderTest {
         private StringBuilder body;
         HttpReader reader;
         boolean pauseAfterEach;
+        int bodyStatus;
 
         @Override
         public void head(Head head) {
@@ -48,7 +49,8 @@ class HttpReaderTest {
         }
 
         @Override
-        public void bodyError(String message) {
+        public void bodyError(int status, String message) {
+            bodyStatus = status;
             events.add("X " + message);
         }
     }
@@ -208,5 +210,119 @@ class HttpReaderTest {
         assertThat(h.connectionKeepAlive).isTrue();
         assertThat(h.connectionClose).isTrue();
         assertThat(h.connectionTokens).isEqualTo("X-Secret");
+    }
+
+    private static final String CHUNKED_POST = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    private static final String SMUGGLED = "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+
+    static Stream<Arguments> transferCodings() {
+        return Stream.of(
+                Arguments.of("Transfer-Encoding: gzip, chunked\r\n", "E 501 transfer coding gzip is not implemented (only chunked)"),
+                Arguments.of("Transfer-Encoding: identity, chunked\r\n", "E 501 transfer coding identity is not implemented (only chunked)"),
+                Arguments.of("Transfer-Encoding: x\r\nTransfer-Encoding: chunked\r\n", "E 501 transfer coding x is not implemented (only chunked)"),
+                Arguments.of("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "E 400 unsupported Transfer-Encoding"),
+                Arguments.of("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", "E 400 unsupported Transfer-Encoding"),
+                Arguments.of("Transfer-Encoding: chunked;x=1\r\n", "E 400 unsupported Transfer-Encoding"),
+                Arguments.of("Transfer-Encoding: \"chunked\"\r\n", "E 400 unsupported Transfer-Encoding"),
+                Arguments.of("Transfer-Encoding: ,\r\n", "E 400 unsupported Transfer-Encoding"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("transferCodings")
+    void onlyASingleChunkedCodingIsAcceptedAcrossAllTransferEncodingLines(String fields, String event) {
+        assertThat(requests("POST /te HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n" + SMUGGLED)).containsExactly(event);
+    }
+
+    @Test
+    void aChunkedListWithEmptyElementsIsStillOneChunked() {
+        assertThat(requests("POST /te HTTP/1.1\r\nTransfer-Encoding: , Chunked ,\r\n\r\n" + SMUGGLED))
+                .containsExactly("H POST /te", "B ", "H GET /smuggled", "B "); // read as the RFC reads it
+    }
+
+    @Test
+    void chunkSizesAreStrictHexWithTheGrammarsExtensionsOnly() {
+        for (String bad : new String[] {"0x5", "5x", "+5", " 5", "5 ", "5;", "5;a=", "5;a b", "5;a=\"open", "5; a=b "}) {
+            assertThat(requests(CHUNKED_POST + bad + "\r\nhello\r\n0\r\n\r\n")).as(bad).hasSize(2)
+                    .startsWith("H POST /c").last().asString().matches("X malformed chunk (size|extension)");
+        }
+        assertThat(requests(CHUNKED_POST + "5\nhello\r\n0\r\n\r\n"))
+                .containsExactly("H POST /c", "X chunk line does not end with CRLF");
+        assertThat(requests(CHUNKED_POST + "5\r\nhello\n0\r\n\r\n"))
+                .containsExactly("H POST /c", "X malformed chunked body (no CRLF after a chunk)");
+        assertThat(requests(CHUNKED_POST + "A;name\r\n0123456789\r\n00005 ; a = b;c=\"q \\\" ;d\";e=f\r\nhello\r\n0\r\n\r\n"
+                + "GET /next HTTP/1.1\r\n\r\n"))
+                .containsExactly("H POST /c", "B 0123456789hello", "H GET /next", "B ");
+    }
+
+    @Test
+    void trailersAreFieldLinesOrTheBodyIsRefused() {
+        assertThat(requests(CHUNKED_POST + "0\r\nGET /hidden HTTP/1.1\r\nHost: x\r\n\r\n"))
+                .containsExactly("H POST /c", "X malformed trailer section: malformed header field name");
+        assertThat(requests(CHUNKED_POST + "0\r\nX-A: a\r\n folded\r\n\r\n"))
+                .containsExactly("H POST /c", "X malformed trailer section: obsolete line folding is not accepted");
+        assertThat(requests(CHUNKED_POST + "0\r\nX-A: a\nX-B: b\r\n\r\n"))
+                .containsExactly("H POST /c", "X chunk line does not end with CRLF");
+        assertThat(requests(CHUNKED_POST + "1\r\nx\r\n0\r\nX-A: a\r\nX-B:\tb \r\n\r\nGET /next HTTP/1.1\r\n\r\n"))
+                .containsExactly("H POST /c", "B x", "H GET /next", "B ");
+    }
+
+    /** What the proxy would send upstream as field lines for the request's head. */
+    private static String forwardedFields(String head) {
+        Recorder r = read(true, head, 1000);
+        HeadBuilder out = HeadBuilder.get();
+        Headers.writeRequestFields(r.heads.get(0), out);
+        ByteBuf b = out.toBuffer(ByteBufAllocator.DEFAULT, 0);
+        try {
+            return b.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void equalContentLengthsBecomeOneCanonicalFieldAndDifferingOnesAreRefused() {
+        assertThat(requests("POST /l HTTP/1.1\r\nContent-Length: 10\r\nContent-Length: 010\r\n\r\n0123456789"))
+                .containsExactly("H POST /l", "B 0123456789");
+        assertThat(forwardedFields("POST /l HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nX-A: a\r\nContent-Length: 010\r\n\r\n"))
+                .isEqualTo("Host: x\r\nX-A: a\r\nContent-Length: 10\r\n");
+        assertThat(forwardedFields("POST /l HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n")).isEqualTo("Content-Length: 5\r\n");
+        assertThat(forwardedFields("POST /l HTTP/1.1\r\nContent-Length: 007\r\n\r\n")).isEqualTo("Content-Length: 7\r\n");
+        assertThat(forwardedFields("POST /l HTTP/1.1\r\nContent-Length:  5 \r\nX-A: a\r\n\r\n"))
+                .isEqualTo("Content-Length:  5 \r\nX-A: a\r\n"); // canonical already: as received
+        assertThat(requests("POST /l HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello"))
+                .containsExactly("E 400 conflicting Content-Length fields");
+        assertThat(requests("POST /l HTTP/1.1\r\nContent-Length: 5,,5\r\n\r\nhello"))
+                .containsExactly("E 400 Content-Length is not a number");
+    }
+
+    @Test
+    void aChunkOverTheBodyLimitIsRefusedWith413AtItsSizeLine() {
+        for (int split : new int[] {Integer.MAX_VALUE, 1}) {
+            for (String body : new String[] {"65\r\nabc", "32\r\n" + "a".repeat(50) + "\r\n33\r\n", "fffffffffffffffffff\r\n"}) {
+                Recorder r = new Recorder();
+                HttpReader reader = new HttpReader(true, 1024, 100, ByteBufAllocator.DEFAULT, r);
+                r.reader = reader;
+                byte[] all = (CHUNKED_POST + body).getBytes(StandardCharsets.ISO_8859_1);
+                for (int i = 0; i < all.length; i += split) {
+                    reader.feed(Unpooled.copiedBuffer(all, i, Math.min(split, all.length - i)));
+                }
+                assertThat(r.events).as(body).containsExactly("H POST /c", "X request body is larger than 100 bytes");
+                assertThat(r.bodyStatus).isEqualTo(413);
+            }
+        }
+        Recorder fits = new Recorder();
+        HttpReader reader = new HttpReader(true, 1024, 100, ByteBufAllocator.DEFAULT, fits);
+        reader.feed(Unpooled.copiedBuffer(CHUNKED_POST + "64\r\n" + "a".repeat(100) + "\r\n0\r\n\r\n"
+                + CHUNKED_POST + "64\r\n", StandardCharsets.ISO_8859_1));
+        assertThat(fits.events).containsExactly("H POST /c", "B " + "a".repeat(100), "H POST /c"); // per message
+    }
+
+    @Test
+    void emptyLinesBeforeARequestAreSkippedButABareCrIsRefused() {
+        assertThat(requests("\r\n\n\r\nGET / HTTP/1.1\r\n\r\n")).containsExactly("H GET /", "B ");
+        assertThat(requests("\rGET / HTTP/1.1\r\n\r\n")).containsExactly("E 400 bare CR before a request");
+        assertThat(requests("\r\n\r\rGET / HTTP/1.1\r\n\r\n")).containsExactly("E 400 bare CR before a request");
+        assertThat(requests("GET /1 HTTP/1.1\r\n\r\n\r\rGET /2 HTTP/1.1\r\n\r\n"))
+                .containsExactly("H GET /1", "B ", "E 400 bare CR before a request");
     }
 }

@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** HTTP/1.x at the level of bytes, for what the JDK client cannot send or would hide. */
-final class RawHttp {
+/** HTTP/1.x at the level of bytes, for what the JDK client cannot send or would hide (public for the fuzz tests). */
+public final class RawHttp {
     /** One answer as read: status line, fields (names in lower case; the last value of a repeated field), body. */
-    record Answer(String statusLine, Map<String, String> fields, String body) {
-        int status() {
+    public record Answer(String statusLine, Map<String, String> fields, String body) {
+        public int status() {
             return Integer.parseInt(statusLine.split(" ")[1]);
         }
     }
@@ -49,7 +49,7 @@ final class RawHttp {
     }
 
     /** Reads one answer, or null at the end of the stream; interim (1xx) answers are returned like others. */
-    static Answer read(InputStream in, boolean toHead) throws IOException {
+    public static Answer read(InputStream in, boolean toHead) throws IOException {
         String status = line(in);
         if (status == null) {
             return null;

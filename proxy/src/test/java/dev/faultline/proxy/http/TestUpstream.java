@@ -16,6 +16,10 @@ final class TestUpstream implements AutoCloseable {
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger closedConnections = new AtomicInteger();
     final CopyOnWriteArrayList<MultiMap> headers = new CopyOnWriteArrayList<>();
+    /** The target of every request seen (its head arrived). */
+    final CopyOnWriteArrayList<String> uris = new CopyOnWriteArrayList<>();
+    /** "METHOD target body" of every request that arrived whole (head and complete body). */
+    final CopyOnWriteArrayList<String> completed = new CopyOnWriteArrayList<>();
     private volatile Consumer<HttpServerRequest> behaviour = req -> req.response().end("ok");
     private final HttpServer server;
 
@@ -26,6 +30,8 @@ final class TestUpstream implements AutoCloseable {
         }).requestHandler(req -> {
             requests.incrementAndGet();
             headers.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+            uris.add(req.uri());
+            req.body().onSuccess(b -> completed.add(req.method() + " " + req.uri() + " " + b));
             behaviour.accept(req);
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

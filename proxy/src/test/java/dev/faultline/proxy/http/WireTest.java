@@ -210,4 +210,92 @@ class WireTest {
         assertThat(proxy.metric("proxy_requests_seconds_count{method=\"other\",route=\"/*\",status=\"200\"}")).isEqualTo(3.0);
         assertThat(proxy.metrics()).doesNotContain("BREW");
     }
+
+    /** The request's only answer: {@code status}, a JSON error, Connection: close, then the end of the stream. */
+    private Answer refusedAndClosed(int port, String request, int status) throws Exception {
+        List<Answer> answers = RawHttp.exchange(port, request, 2);
+        assertThat(answers).as(request).hasSize(1);
+        Answer a = answers.get(0);
+        assertThat(a.status()).as(request).isEqualTo(status);
+        assertThat(a.fields()).containsEntry("connection", "close").containsEntry("content-type", "application/json");
+        assertThat(new JsonObject(a.body()).getString("error")).isNotBlank();
+        return a;
+    }
+
+    @Test
+    void transferCodingsOtherThanOneChunkedAreRefusedAndTheHiddenRequestNeverReachesTheUpstream() throws Exception {
+        String hidden = "\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        Answer gzip = refusedAndClosed(proxy.port, "POST /te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+                + hidden, 501);
+        assertThat(new JsonObject(gzip.body()).getString("error")).isEqualTo("transfer coding gzip is not implemented (only chunked)");
+        refusedAndClosed(proxy.port, "POST /te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n" + hidden, 501);
+        refusedAndClosed(proxy.port, "POST /te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x\r\n"
+                + "Transfer-Encoding: chunked\r\n" + hidden, 501); // TE.TE: the lines are one list, judged whole
+        refusedAndClosed(proxy.port, "POST /te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                + "Transfer-Encoding: chunked\r\n" + hidden, 400);
+        assertThat(upstream.requests.get()).isZero();
+        // the TE field (which codings the client accepts in answers) does not frame a request: this POST has no
+        // body, and what follows it is a malformed request line
+        List<Answer> te = RawHttp.exchange(proxy.port, "POST /te HTTP/1.1\r\nHost: x\r\nTE: x\r\nTE: chunked\r\n" + hidden, 3);
+        assertThat(te).extracting(Answer::status).containsExactly(200, 400);
+        assertThat(upstream.uris).containsExactly("/te").doesNotContain("/smuggled");
+    }
+
+    @Test
+    void looseChunkSizesAndRequestLinesPosingAsTrailersAreRefusedAndNothingArrivesWhole() throws Exception {
+        String post = "POST /ch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        refusedAndClosed(proxy.port, post + "0x5\r\nhello\r\n0\r\n\r\n", 400);
+        refusedAndClosed(proxy.port, post + "5x\r\nhello\r\n0\r\n\r\n", 400);
+        refusedAndClosed(proxy.port, post + "0\r\nGET /hidden HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        assertThat(upstream.completed).isEmpty();
+        assertThat(upstream.uris).doesNotContain("/hidden");
+    }
+
+    @Test
+    void equalContentLengthsGoUpstreamAsOneCanonicalFieldAndDifferingOnesAreRefused() throws Exception {
+        List<Answer> answers = RawHttp.exchange(proxy.port, "POST /l HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                + "Content-Length: 010\r\n\r\n0123456789POST /l HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello", 2);
+        assertThat(answers).extracting(Answer::body).containsExactly("POST /l 0123456789", "POST /l hello");
+        assertThat(upstream.headers).extracting(h -> h.getAll("Content-Length")).containsExactly(List.of("10"), List.of("5"));
+        refusedAndClosed(proxy.port, "POST /l HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\n\r\nhello", 400);
+        assertThat(upstream.requests.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aChunkOverTheBodyLimitGets413AtOnceAndALeadingBareCrGets400() throws Exception {
+        try (RunningProxy small = new RunningProxy("limits: {maxBodyBytes: 1KiB}\npaths:\n- path: /*\n  forwardPort: "
+                + upstream.port() + "\n  timeout: 10s\n")) {
+            long start = System.nanoTime();
+            refusedAndClosed(small.port, "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "100000\r\nonly a few bytes", 413);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            refusedAndClosed(small.port, "\rGET /cr HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        }
+        assertThat(upstream.completed).isEmpty();
+        assertThat(upstream.uris).doesNotContain("/cr");
+    }
+
+    @Test
+    void nothingPipelinedAfterAnAnswerThatClosesTheConnectionIsReadOrForwarded() throws Exception {
+        warmPools(proxy.port); // an idle upstream connection makes forwarding immediate (no connect to race the close)
+        refusedAndClosed(proxy.port, "PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: something-else\r\n\r\nabc"
+                + "GET /after-417 HTTP/1.1\r\nHost: x\r\n\r\n", 417);
+        List<Answer> old = RawHttp.exchange(proxy.port, "GET * HTTP/1.0\r\n\r\nGET /after-404 HTTP/1.1\r\nHost: x\r\n\r\n", 2);
+        assertThat(old).extracting(Answer::status).containsExactly(404); // HTTP/1.0 without keep-alive: then closed
+        try (RunningProxy small = new RunningProxy("limits: {maxBodyBytes: 1KiB}\npaths:\n- path: /*\n  forwardPort: "
+                + upstream.port() + "\n")) {
+            warmPools(small.port);
+            refusedAndClosed(small.port, "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 1100\r\n\r\n" + "a".repeat(1100)
+                    + "GET /after-413 HTTP/1.1\r\nHost: x\r\n\r\n", 413);
+        }
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                .until(() -> upstream.uris.stream().noneMatch(u -> u.startsWith("/after")));
+    }
+
+    /** Leaves an idle upstream connection in the pool of every event loop (connections go to the loops in turn). */
+    private static void warmPools(int port) throws Exception {
+        for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors(); i++) {
+            assertThat(RawHttp.exchange(port, "GET /warm HTTP/1.1\r\nHost: x\r\n\r\n", 1).get(0).status()).isEqualTo(200);
+        }
+    }
 }

@@ -141,16 +141,7 @@ final class Forwarder {
 
 
     static boolean validId(String id) {
-        if (id == null || id.isEmpty() || id.length() > 128) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return dev.faultline.runtime.text.Tokens.visibleAscii(id, 128);
     }
 
     static String kind(Throwable t) {

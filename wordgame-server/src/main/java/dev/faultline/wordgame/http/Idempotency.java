@@ -93,16 +93,7 @@ final class Idempotency {
 
     /** 1 to 255 visible ASCII characters. */
     static boolean valid(String key) {
-        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return dev.faultline.runtime.text.Tokens.visibleAscii(key, MAX_KEY_LENGTH);
     }
 
     private static byte[] fingerprint(Exchange ex) {

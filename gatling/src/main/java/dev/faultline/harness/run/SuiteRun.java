@@ -4,6 +4,7 @@ import dev.faultline.harness.experiment.Experiment;
 import dev.faultline.harness.experiment.ExperimentLoader;
 import dev.faultline.harness.stack.Stack;
 import dev.faultline.harness.verdict.Verdict;
+import dev.faultline.runtime.process.OrphanWatch;
 import dev.faultline.runtime.process.PidFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,6 +110,8 @@ public final class SuiteRun {
 
     /** Brings up the stack (with the first experiment's proxy settings) for every run, after stopping leftovers. */
     public void start() {
+        // a harness JVM forked by Maven would run on, with its children, after Maven is killed: end with it
+        OrphanWatch.exitWhenOrphaned(1, m -> System.err.println("faultline: " + m));
         stopLeftovers(repoRoot);
         Path stackDir = runs.size() == 1 ? runs.get(0).runDir()
                 : repoRoot.resolve("reports").resolve("runs").resolve(STAMP.format(Instant.now()) + "-suite");

@@ -27,6 +27,11 @@ class WholeRunTest {
 
     /** A Gatling run of one experiment in its own JVM, as the Maven plugin forks it. */
     static Process gatling(Path experiment, Path dir, Path out, String... properties) throws java.io.IOException {
+        return new ProcessBuilder(gatlingCommand(experiment, dir, properties)).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+    }
+
+    static List<String> gatlingCommand(Path experiment, Path dir, String... properties) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xmx512m", "-Djava.awt.headless=true",
@@ -38,7 +43,7 @@ class WholeRunTest {
         cmd.addAll(List.of("-cp", classpath.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator),
                 "io.gatling.app.Gatling", "-s", "dev.faultline.harness.simulations.ExperimentSimulation",
                 "-rf", dir.resolve("results").toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        return cmd;
     }
 
     /** Waits (150 s at most) for a run to end by itself and returns its output; kills it and fails otherwise. */
@@ -61,6 +66,14 @@ class WholeRunTest {
 
     /** Starts a run of a 120 s experiment and returns its run directory once its children have their pid files. */
     private Path startLongRun(Process[] gatling) throws Exception {
+        return startLongRun(gatling, false);
+    }
+
+    /**
+     * The same; with {@code underLauncher} the Gatling JVM is started by a shell that waits for it, as Maven's
+     * plugin forks it, and {@code gatling[0]} is that shell.
+     */
+    private Path startLongRun(Process[] gatling, boolean underLauncher) throws Exception {
         Path long1 = Files.writeString(dir.resolve("long.yml"), """
                 name: long
                 load: {rate: 2}
@@ -70,7 +83,13 @@ class WholeRunTest {
                   hypotheses: [{successRatio: ">= 0.9"}]
                 """);
         Path out = dir.resolve("long-run.log");
-        gatling[0] = gatling(long1, dir, out);
+        if (underLauncher) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("/bin/sh", "-c", "\"$@\" & wait", "launcher"));
+            cmd.addAll(gatlingCommand(long1, dir));
+            gatling[0] = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        } else {
+            gatling[0] = gatling(long1, dir, out);
+        }
         Path runs = ROOT.resolve("reports").resolve("runs");
         Path[] runDir = new Path[1];
         long startedAt = System.currentTimeMillis() - 2000;
@@ -112,6 +131,18 @@ class WholeRunTest {
         assertThat(p[0].waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertNothingLeft(runDir, java.time.Duration.ofSeconds(
                 dev.faultline.runtime.process.ParentBound.GRACE_SECONDS + 20));
+    }
+
+    @Test
+    void aRunWhoseLauncherIsKilledStopsItselfAndItsChildren() throws Exception {
+        Process[] launcher = new Process[1];
+        Path runDir = startLongRun(launcher, true);
+        launcher[0].destroyForcibly(); // kill -9 of Maven: its forked Gatling JVM is orphaned
+        assertNothingLeft(runDir, java.time.Duration.ofSeconds(30));
+        assertThat(ProcessHandle.allProcesses().filter(h -> h.info().commandLine()
+                .map(c -> c.contains("io.gatling.app.Gatling") && c.contains(dir.toString())).orElse(false)).toList())
+                .as("the orphaned Gatling JVM ended by itself").isEmpty();
+        assertThat(Files.readString(dir.resolve("long-run.log"))).contains("the process that started this run");
     }
 
     @Test

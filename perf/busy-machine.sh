@@ -18,7 +18,8 @@ command -v stress-ng >/dev/null 2>&1 || { echo "busy: stress-ng is not installed
 
 stress_pid=
 stop_stress() { [ -z "$stress_pid" ] || kill "$stress_pid" 2>/dev/null || true; }
-trap stop_stress EXIT INT TERM
+trap stop_stress EXIT
+trap 'stop_stress; exit 130' INT TERM
 stress-ng --cpu "${STRESS_CPUS:-1}" --timeout 3h --quiet &
 stress_pid=$!
 

@@ -87,14 +87,11 @@ final class LoadMonitor implements AutoCloseable {
         if (a != null && b != null && a.cpu() != null && b.cpu() != null) {
             double total = b.cpu()[0] - a.cpu()[0];
             double idle = b.cpu()[1] - a.cpu()[1];
+            double interrupts = b.cpu()[2] - a.cpu()[2];
             busy = total > 0 ? 1 - idle / total : Double.NaN;
-            double seconds = (b.nanoTime() - a.nanoTime()) / 1e9;
-            double run = 0;
-            for (Map.Entry<Long, Double> e : a.runCpu().entrySet()) {
-                Double end = b.runCpu().get(e.getKey());
-                run += end == null ? 0 : end - e.getValue();
-            }
-            foreign = seconds > 0 ? Math.max(0, busy * CPUS - run / seconds) : Double.NaN;
+            // interrupt time (mostly the loopback traffic of the run itself) is nobody's process time: left out
+            double processes = total > 0 ? busy - interrupts / total : Double.NaN;
+            foreign = foreignCores(processes, CPUS, (b.nanoTime() - a.nanoTime()) / 1e9, a.runCpu(), b.runCpu());
         }
         AtomicLong n = users.get(phase);
         return new LoadHealth(p99, max, n == null ? 0 : n.get(), usersExpected, usersPerSecond, busy, foreign, CPUS);
@@ -103,8 +100,25 @@ final class LoadMonitor implements AutoCloseable {
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
     /**
+     * Cores' worth of other work than the run's: the machine's busy share of {@code cpus} cores less the run's own
+     * processes' CPU over {@code seconds} (CPU seconds by pid at the start and the end; a process that started
+     * within the window, a restarted server, spent all its CPU in it).
+     */
+    static double foreignCores(double busy, int cpus, double seconds, Map<Long, Double> start, Map<Long, Double> end) {
+        if (!(seconds > 0) || Double.isNaN(busy)) {
+            return Double.NaN;
+        }
+        double run = 0;
+        for (Map.Entry<Long, Double> e : end.entrySet()) {
+            run += e.getValue() - start.getOrDefault(e.getKey(), 0.0);
+        }
+        return Math.max(0, busy * cpus - run / seconds);
+    }
+
+    /**
      * CPU seconds of the run's own processes (this JVM and everything it started: the servers, Prometheus) by pid;
-     * a process that ends within a phase drops out of it (its CPU then counts as the machine's other work).
+     * a process that ends within a phase drops out of it (its CPU after the phase's start then counts as the
+     * machine's other work), one that starts within it counts whole.
      */
     static Map<Long, Double> runCpu() {
         Map<Long, Double> out = new java.util.HashMap<>();
@@ -114,7 +128,7 @@ final class LoadMonitor implements AutoCloseable {
         return out;
     }
 
-    /** {total, idle + iowait} jiffies of all CPUs from /proc/stat; null where there is none. */
+    /** {total, idle + iowait, irq + softirq} jiffies of all CPUs from /proc/stat; null where there is none. */
     static long[] machineCpu() {
         try {
             String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
@@ -123,7 +137,8 @@ final class LoadMonitor implements AutoCloseable {
             for (int i = 1; i < f.length && i <= 8; i++) {
                 total += Long.parseLong(f[i]);
             }
-            return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+            return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5]),
+                Long.parseLong(f[6]) + Long.parseLong(f[7])};
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -89,7 +89,9 @@ class RelativeAndSaturationTest {
     void aMachineBusyWithOtherWorkIsNotTheRunsToMeasure() {
         assertThat(new LoadHealth(5, 10, 100, 100, 0.98, 1.1, 2).saturated()).hasValueSatisfying(w -> assertThat(w)
                 .contains("the machine was 98 % busy and 1.1 of its 2 cores ran other work than this run's"));
-        assertThat(new LoadHealth(5, 10, 100, 100, 0.98, 0.2, 2).saturated())
+        assertThat(new LoadHealth(5, 10, 100, 100, 1.0, 0.3, 2).saturated())
+                .as("a third of a core of stress-ng beside a saturated run").isPresent();
+        assertThat(new LoadHealth(5, 10, 100, 100, 0.98, 0.1, 2).saturated())
                 .as("the run itself saturating the machine is the system's behaviour, judged").isEmpty();
         assertThat(new LoadHealth(5, 10, 100, 100, 0.6, 1.0, 2).saturated())
                 .as("other work beside a machine with room to spare").isEmpty();

@@ -210,6 +210,22 @@ public record Experiment(String name, String description, Target target, Load lo
         return Optional.empty();
     }
 
+    /**
+     * Users the injection profile schedules in a phase: players at the phase's rate (ramped at the start, as the
+     * simulation injects them), polling hosts that poll once each; NaN for hosts that keep polling.
+     */
+    public double usersScheduled(int phaseIndex) {
+        Phase phase = phases.get(phaseIndex);
+        double r = phase.rateOr(load.rate());
+        double seconds = phase.duration().toMillis() / 1000.0;
+        if (target == Target.TLS) {
+            return phase.reuse() == Reuse.NONE ? r * seconds : Double.NaN;
+        }
+        double rampLeft = Math.max(0, load.rampUp().toMillis() / 1000.0 - offsetOf(phaseIndex).toMillis() / 1000.0);
+        double ramp = Math.min(rampLeft, seconds);
+        return (Math.min(1.0, r) + r) / 2 * ramp + r * (seconds - ramp);
+    }
+
     /** When a phase begins, from the experiment's start. */
     public Duration offsetOf(int phaseIndex) {
         Duration at = Duration.ZERO;

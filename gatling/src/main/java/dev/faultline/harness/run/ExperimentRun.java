@@ -241,23 +241,6 @@ public final class ExperimentRun {
         }
     }
 
-    /**
-     * Users the injection profile schedules in a phase: players at the phase's rate (ramped at the start, as the
-     * simulation injects them), polling hosts that poll once each; NaN for hosts that keep polling.
-     */
-    double usersExpected(int phaseIndex) {
-        Experiment.Phase phase = experiment.phases().get(phaseIndex);
-        double rate = phase.rateOr(experiment.load().rate());
-        double seconds = phase.duration().toMillis() / 1000.0;
-        if (experiment.target() == Experiment.Target.TLS) {
-            return phase.reuse() == Experiment.Reuse.NONE ? rate * seconds : Double.NaN;
-        }
-        double rampLeft = Math.max(0, experiment.load().rampUp().toMillis() / 1000.0
-                - experiment.offsetOf(phaseIndex).toMillis() / 1000.0);
-        double ramp = Math.min(rampLeft, seconds);
-        return (Math.min(1.0, rate) + rate) / 2 * ramp + rate * (seconds - ramp);
-    }
-
     /** The load generator's health per phase (empty before the run began). */
     private Map<String, dev.faultline.harness.verdict.LoadHealth> health() {
         Map<String, dev.faultline.harness.verdict.LoadHealth> out = new LinkedHashMap<>();
@@ -267,7 +250,7 @@ public final class ExperimentRun {
         List<Experiment.Phase> phases = experiment.phases();
         for (int i = 0; i < phases.size(); i++) {
             String next = i + 1 < phases.size() ? phases.get(i + 1).name() : END;
-            out.put(phases.get(i).name(), monitor.health(phases.get(i).name(), next, usersExpected(i),
+            out.put(phases.get(i).name(), monitor.health(phases.get(i).name(), next, experiment.usersScheduled(i),
                     phases.get(i).rateOr(experiment.load().rate())));
         }
         return out;
@@ -398,12 +381,7 @@ public final class ExperimentRun {
                         .put("statuses", codes);
                 dev.faultline.harness.verdict.LoadHealth h = health.get(name);
                 if (h != null) {
-                    phase.put("loadGenerator", new JsonObject().put("hiccupP99Millis", h.hiccupP99Millis())
-                            .put("hiccupMaxMillis", h.hiccupMaxMillis()).put("usersStarted", h.usersStarted())
-                            .put("usersExpected", Double.isFinite(h.usersExpected()) ? h.usersExpected() : null)
-                            .put("machineCpuBusy", Double.isFinite(h.machineBusy()) ? h.machineBusy() : null)
-                            .put("otherWorkCores", Double.isFinite(h.foreignCores()) ? h.foreignCores() : null)
-                            .put("saturated", h.saturated().orElse(null)));
+                    phase.put("loadGenerator", new JsonObject(h.toMap()));
                 }
                 phases.put(name, phase);
             });

@@ -76,6 +76,19 @@ public record LoadHealth(double hiccupP99Millis, double hiccupMaxMillis, long us
                 ? String.format(Locale.ROOT, " (machine CPU %.0f %% busy)", machineBusy * 100) : ""));
     }
 
+    /** The figures for the run's JSON ({@code null} where unknown). */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("hiccupP99Millis", hiccupP99Millis);
+        m.put("hiccupMaxMillis", hiccupMaxMillis);
+        m.put("usersStarted", usersStarted);
+        m.put("usersExpected", Double.isFinite(usersExpected) ? usersExpected : null);
+        m.put("machineCpuBusy", Double.isFinite(machineBusy) ? machineBusy : null);
+        m.put("otherWorkCores", Double.isFinite(foreignCores) ? foreignCores : null);
+        m.put("saturated", saturated().orElse(null));
+        return m;
+    }
+
     /** One line for the console and the report. */
     public String describe() {
         return String.format(Locale.ROOT, "hiccups p99 %.1f ms, max %.1f ms; users %d%s; machine CPU %s",

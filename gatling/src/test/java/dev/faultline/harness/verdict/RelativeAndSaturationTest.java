@@ -98,6 +98,19 @@ class RelativeAndSaturationTest {
     }
 
     @Test
+    void theScheduleCountsRampedAndSteadyPlayers() {
+        Experiment e = ExperimentLoader.parse("""
+                name: s
+                load: {rate: 8, rampUp: 2s}
+                phases:
+                - {name: a, duration: 4s}
+                - {name: b, duration: 5s, rate: 20}
+                """, "s.yml");
+        assertThat(e.usersScheduled(0)).as("2 s ramped from 1 to 8, 2 s at 8").isEqualTo(9 + 16);
+        assertThat(e.usersScheduled(1)).isEqualTo(100);
+    }
+
+    @Test
     void aRelativeBoundNamesAnotherPhaseOfTheExperiment() {
         assertThatThrownBy(() -> ExperimentLoader.parse("""
                 name: x
